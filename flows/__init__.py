@@ -1,0 +1,1 @@
+"""Prefect flows and the segmart CLI that drive the pipeline."""

@@ -1,0 +1,249 @@
+"""The `segmart` command: one clear line per error, a traceback only with --debug."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from flows import prefect_env
+from flows.settings import Paths
+
+prefect_env.configure()
+
+
+class SegmartGroup(click.Group):
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise
+        except Exception as exc:  # every other failure becomes one readable line
+            if ctx.obj and ctx.obj.get("debug"):
+                raise
+            message = str(exc).strip() or type(exc).__name__
+            click.echo(f"segmart: error: {message}", err=True)
+            click.echo("(run with --debug for the traceback)", err=True)
+            sys.exit(1)
+
+
+@click.group(cls=SegmartGroup)
+@click.option("--debug", is_flag=True, help="Show tracebacks.")
+@click.pass_context
+def main(ctx: click.Context, debug: bool) -> None:
+    """segmart: warehouse-native audience segmentation (dbt + DuckDB + Prefect)."""
+    ctx.obj = {"debug": debug}
+
+
+lake_option = click.option(
+    "--lake", "lake_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+    help="Lake folder (landing/, raw/). Default: $SEGMART_LAKE_DIR or ./lake in the repo.",
+)
+sources_option = click.option(
+    "--sources", type=click.Path(dir_okay=False, path_type=Path), default=None,
+    help="Sources file describing the landed files. Default: <lake>/sources.yml.",
+)
+
+
+@main.command()
+@click.option("--people", type=click.IntRange(min=1), default=10_000, show_default=True)
+@click.option("--seed", type=int, default=42, show_default=True)
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), required=True,
+              help="Folder to write landing/, ground_truth/ and sources.yml into.")
+@click.option("--months", type=click.IntRange(min=1, max=60), default=18, show_default=True)
+def generate(people: int, seed: int, out_dir: Path, months: int) -> None:
+    """Write a realistic demo lake with its ground truth (deterministic for a seed)."""
+    from python_models.generate import generate_lake
+
+    started = time.perf_counter()
+    report = _with_progress("generating", lambda cb: generate_lake(out_dir, people=people, seed=seed,
+                                                                    months=months, progress=cb))
+    click.echo(f"generated {people:,} people into {out_dir} in {time.perf_counter() - started:.1f} s")
+    click.echo(str(report))
+
+
+def _with_progress(label: str, work):
+    state: dict = {}
+
+    def callback(stage: str, done: int, total: int) -> None:
+        bar = state.get("bar")
+        if bar is None:
+            bar = click.progressbar(length=total, label=label, file=sys.stderr)
+            bar.__enter__()
+            state["bar"] = bar
+        bar.label = f"{label} ({stage})"
+        bar.update(done - state.get("done", 0))
+        state["done"] = done
+
+    try:
+        return work(callback)
+    finally:
+        if "bar" in state:
+            state["bar"].__exit__(None, None, None)
+
+
+@main.command()
+@lake_option
+@sources_option
+@click.option("--source", "only", multiple=True, help="Only this source (repeatable).")
+@click.option("--no-prefect", is_flag=True, help="Run the ingestion directly, without a Prefect flow run.")
+def ingest(lake_dir: Path | None, sources: Path | None, only: tuple[str, ...], no_prefect: bool) -> None:
+    """Ingest new files from <lake>/landing into the raw zone (manifest, quarantine)."""
+    paths = Paths.from_env(lake_dir)
+    if no_prefect:
+        from python_models.lake import ingest as run_ingest
+
+        report = run_ingest(paths.lake_dir, sources, only=list(only) or None, on_file=_echo_file)
+    else:
+        from flows.ingest_flow import ingest_flow
+
+        report = ingest_flow(str(paths.lake_dir), str(sources) if sources else None, list(only) or None)
+        for outcome in report.files:
+            _echo_file(outcome)
+    click.echo(report.summary())
+
+
+def _echo_file(outcome) -> None:
+    extra = f" ({outcome.message})" if outcome.message else ""
+    if outcome.schema_change:
+        extra += f" [schema change: {outcome.schema_change}]"
+    click.echo(
+        f"  {outcome.status:<17} {outcome.source:<16} {outcome.file}: {outcome.rows_landed:,} records, "
+        f"{outcome.rows_rejected:,} unreadable{extra}"
+    )
+
+
+@main.command()
+@lake_option
+@click.option("--select", "-s", multiple=True, help="dbt node selection (repeatable).")
+def build(lake_dir: Path | None, select: tuple[str, ...]) -> None:
+    """Run `dbt build` on the raw zone (staging, quality marts, tests)."""
+    from flows.dbt_runner import run_dbt
+
+    args = ["build"] + (["--select", *select] if select else [])
+    run = run_dbt(args, Paths.from_env(lake_dir))
+    click.echo(run.summary())
+
+
+@main.command()
+@lake_option
+@sources_option
+def refresh(lake_dir: Path | None, sources: Path | None) -> None:
+    """Ingest, then dbt build, as one Prefect flow run."""
+    _refresh(Paths.from_env(lake_dir), sources)
+
+
+def _refresh(paths: Paths, sources: Path | None):
+    from flows.refresh_flow import refresh_flow
+
+    result = refresh_flow(str(paths.lake_dir), str(sources) if sources else None)
+    click.echo(result.ingest.summary())
+    click.echo(result.dbt.summary())
+    click.echo("timings: " + ", ".join(f"{k} {v:.1f} s" for k, v in result.seconds.items()))
+    return result
+
+
+DEMO_QUERY = """\
+select r.source_system,
+       sum(r.rows_landed)           as landed,
+       sum(r.rows_staged)           as staged,
+       sum(r.rows_quarantined)      as quarantined,
+       sum(r.rows_exact_duplicates) as duplicates,
+       bool_and(r.is_reconciled)    as reconciled
+from source_reconciliation r
+group by 1
+order by 1"""
+
+
+@main.command()
+@lake_option
+@click.option("--people", type=click.IntRange(min=1), default=10_000, show_default=True)
+@click.option("--seed", type=int, default=42, show_default=True)
+def demo(lake_dir: Path | None, people: int, seed: int) -> None:
+    """Generate the demo lake (if empty), refresh it, and show where the results are."""
+    from python_models.generate import generate_lake
+
+    paths = Paths.from_env(lake_dir)
+    started = time.perf_counter()
+    if not (paths.lake_dir / "sources.yml").exists():
+        click.echo(f"1/3 generating {people:,} demo people into {paths.lake_dir}")
+        _with_progress("generating", lambda cb: generate_lake(paths.lake_dir, people=people, seed=seed,
+                                                               progress=cb))
+    else:
+        click.echo(f"1/3 demo lake already at {paths.lake_dir} (delete it to regenerate)")
+    click.echo("2/3 refresh: ingest + dbt build (Prefect flow)")
+    _refresh(paths, None)
+    click.echo(f"3/3 done in {time.perf_counter() - started:.0f} s\n")
+    click.echo(f"landing files:      {paths.lake_dir / 'landing'}")
+    click.echo(f"raw zone (Parquet): {paths.lake_dir / 'raw'}")
+    click.echo(f"ground truth:       {paths.lake_dir / 'ground_truth'} (never read by the pipeline)")
+    click.echo(f"build database:     {paths.build_db}")
+    click.echo("\nexample: segmart query \"" + " ".join(DEMO_QUERY.split()) + "\"\n")
+    click.echo(_run_query(paths, DEMO_QUERY, max_rows=50))
+
+
+def _run_query(paths: Paths, sql: str, max_rows: int) -> str:
+    from flows.query import ReadOnlyQueryError, run_read_only_query
+
+    try:
+        return run_read_only_query(paths.build_db, sql, max_rows=max_rows)
+    except ReadOnlyQueryError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+@main.command()
+@lake_option
+@click.argument("sql")
+@click.option("--max-rows", type=int, default=40, show_default=True)
+def query(lake_dir: Path | None, sql: str, max_rows: int) -> None:
+    """Run a read-only SQL query on the warehouse and print the result."""
+    click.echo(_run_query(Paths.from_env(lake_dir), sql, max_rows))
+
+
+@main.group()
+def sources() -> None:
+    """Bring-your-own sources files."""
+
+
+@sources.command("check")
+@click.argument("sources_file", type=click.Path(dir_okay=False, path_type=Path))
+def sources_check(sources_file: Path) -> None:
+    """Validate a sources file and show which files each source would read."""
+    from python_models.lake.readers import FileRejected, read_landed_file
+    from python_models.lake.source_config import load_sources
+
+    config = load_sources(sources_file)
+    for spec in config.sources:
+        files = spec.files()
+        click.echo(f"{spec.name} ({spec.entity}): {len(files)} file(s) in {spec.folder} matching {spec.pattern!r}")
+        if files:
+            try:
+                result, _ = read_landed_file(files[0], spec, str(files[0]), "")
+                click.echo(f"  header of {files[0].name}: {result.header}")
+                if result.missing_columns:
+                    click.echo(f"  mapped but absent (loaded as empty): {result.missing_columns}")
+                if result.extra_columns:
+                    click.echo(f"  unmapped (kept in _extra): {result.extra_columns}")
+            except FileRejected as exc:
+                click.echo(f"  would be rejected: {exc}")
+    click.echo(f"{sources_file}: valid")
+
+
+@main.command()
+@click.option("--markdown", is_flag=True, help="Print the contracts as Markdown (docs/source_contracts.md).")
+def contracts(markdown: bool) -> None:
+    """Show the canonical source contracts."""
+    from python_models.contracts import contracts_markdown, load_contracts
+
+    if markdown:
+        click.echo(contracts_markdown(), nl=False)
+        return
+    for entity in load_contracts().values():
+        required = ", ".join(entity.required_columns)
+        click.echo(f"{entity.name}: {', '.join(entity.column_names)}  (required: {required})")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,375 @@
+"""Read one landed file as text, mapped onto canonical columns, without losing a record.
+
+Every record either comes out in a batch or comes out as a reject with its raw text and reason,
+so `records found = records written + records rejected` holds by construction.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+
+from python_models.contracts import load_contracts
+from python_models.lake.source_config import SourceSpec
+
+CSV_BLOCK_BYTES = 16 << 20
+JSON_BATCH_ROWS = 50_000
+
+
+class FileRejected(Exception):
+    """The whole file cannot be read; the message says why and what to change."""
+
+
+@dataclass
+class Reject:
+    record_number: int | None
+    reason: str
+    raw_record: str
+
+
+@dataclass
+class FileRead:
+    """What reading a file produced, filled while the batches are consumed."""
+
+    header: list[str]
+    missing_columns: list[str] = field(default_factory=list)
+    extra_columns: list[str] = field(default_factory=list)
+    rejects: list[Reject] = field(default_factory=list)
+    rows_written: int = 0
+
+    @property
+    def rows_landed(self) -> int:
+        return self.rows_written + len(self.rejects)
+
+
+def _text_header(path: Path, spec: SourceSpec) -> list[str]:
+    encoding = "utf-8-sig" if spec.encoding.lower().replace("_", "-") in ("utf-8", "utf8") else spec.encoding
+    try:
+        with path.open("r", encoding=encoding, newline="") as fh:
+            first = next(csv.reader(fh, delimiter=spec.delimiter, quotechar=spec.quote), None)
+    except UnicodeDecodeError as exc:
+        raise FileRejected(
+            f"not readable as {spec.encoding} ({exc.reason} at byte {exc.start}); "
+            f"set 'encoding:' for source '{spec.name}' (e.g. latin-1, cp1252, utf-16)"
+        ) from exc
+    except csv.Error as exc:
+        raise FileRejected(f"header line cannot be parsed as CSV: {exc}") from exc
+    if first is None:
+        raise FileRejected("empty file: no header line")
+    header = [h.strip() for h in first]
+    if not any(header):
+        raise FileRejected("the header line is empty")
+    dupes = sorted({h for h in header if header.count(h) > 1})
+    if dupes:
+        raise FileRejected(f"the header repeats column names {dupes}; each column needs its own name")
+    if len(header) == 1 and spec.delimiter not in first[0]:
+        for other in (";", ",", "\t", "|"):
+            if other != spec.delimiter and other in first[0]:
+                raise FileRejected(
+                    f"the header has one column {first[0][:80]!r} that contains {other!r}: "
+                    f"the file looks {other!r}-delimited but source '{spec.name}' says "
+                    f"delimiter {spec.delimiter!r}"
+                )
+    return header
+
+
+def _plan(spec: SourceSpec, header: list[str]) -> tuple[list[str], list[str]]:
+    """Which mapped columns the file lacks (fatal if required) and which it has beyond the mapping."""
+    contract = load_contracts()[spec.entity]
+    missing = [src for src in spec.columns.values() if src not in header]
+    fatal = [
+        f"{src!r} (mapped to required {canon!r})"
+        for canon, src in spec.columns.items()
+        if src in missing and canon in contract.required_columns
+    ]
+    if fatal:
+        raise FileRejected(
+            f"required column(s) missing from the file: {', '.join(fatal)}; file columns are {header}"
+        )
+    mapped = set(spec.columns.values())
+    extra = [h for h in header if h not in mapped]
+    return missing, extra
+
+
+def _extra_json(table: pa.Table, extra: list[str]) -> pa.Array:
+    """Unmapped columns as one JSON text per row, so nothing in the file is lost."""
+    if not extra:
+        return pa.nulls(table.num_rows, pa.string())
+    fields = ", ".join(f"{_sql_string(name)}: {_sql_ident(name)}" for name in extra)
+    not_all_null = " or ".join(f"{_sql_ident(name)} is not null" for name in extra)
+    con = duckdb.connect()
+    try:
+        con.register("batch", table.select(extra))
+        out = con.sql(
+            f"select case when {not_all_null} then to_json({{{fields}}})::varchar end from batch"
+        ).to_arrow_table()
+    finally:
+        con.close()
+    return out.column(0).combine_chunks().cast(pa.string())
+
+
+def _sql_ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _sql_string(name: str) -> str:
+    return "'" + name.replace("'", "''") + "'"
+
+
+def canonical_batch(
+    spec: SourceSpec,
+    table: pa.Table,
+    record_numbers: np.ndarray,
+    source_file: str,
+    sha256: str,
+    extra: list[str],
+) -> pa.Table:
+    """Rename to canonical columns, add constants, per-source options and lineage."""
+    n = table.num_rows
+    contract = load_contracts()[spec.entity]
+    arrays, names = [], []
+    for col in contract.column_names:
+        if col in spec.constants:
+            arr = pa.array([spec.constants[col] or None] * n, pa.string())
+        elif col in spec.columns and spec.columns[col] in table.column_names:
+            arr = table.column(spec.columns[col]).combine_chunks().cast(pa.string())
+            arr = pc.if_else(pc.equal(pc.utf8_trim_whitespace(arr), ""), pa.scalar(None, pa.string()), arr)
+        else:
+            arr = pa.nulls(n, pa.string())
+        arrays.append(arr)
+        names.append(col)
+    meta = {
+        "_source_system": spec.name,
+        "_source_file": source_file,
+        "_file_sha256": sha256,
+    }
+    for key, value in meta.items():
+        arrays.append(pa.array([value] * n, pa.string()))
+        names.append(key)
+    arrays.append(pa.array(record_numbers, pa.int64()))
+    names.append("_record_number")
+    arrays.append(_extra_json(table, extra))
+    names.append("_extra")
+    for opt in ("timezone", "default_country", "phone_region", "currency", "date_order"):
+        arrays.append(pa.array([spec.options[opt]] * n, pa.string()))
+        names.append(f"_{opt}")
+    return pa.Table.from_arrays(arrays, names=names)
+
+
+def _next_numbers(cursor: int, count: int, rejected: set[int]) -> np.ndarray:
+    """The first `count` record numbers from `cursor` on that were not rejected."""
+    span = count + sum(1 for r in rejected if r >= cursor)
+    candidates = np.arange(cursor, cursor + span + 1, dtype=np.int64)
+    if rejected:
+        candidates = candidates[~np.isin(candidates, np.fromiter(rejected, np.int64))]
+    return candidates[:count]
+
+
+def read_csv(path: Path, spec: SourceSpec, source_file: str, sha256: str) -> tuple[FileRead, Iterator[pa.Table]]:
+    header = _text_header(path, spec)
+    missing, extra = _plan(spec, header)
+    result = FileRead(header=header, missing_columns=missing, extra_columns=extra)
+    pending: list[tuple[int, str, int]] = []  # (parser record number, text, fields found)
+    rejected_numbers: set[int] = set()
+
+    def on_invalid(row) -> str:
+        # The parser numbers records from 1 with the header as record 1.
+        number = row.number - 1
+        rejected_numbers.add(number)
+        pending.append((number, row.text, row.actual_columns))
+        return "skip"
+
+    read_options = pacsv.ReadOptions(
+        use_threads=False,  # single-threaded parsing keeps record numbers exact
+        block_size=CSV_BLOCK_BYTES,
+        encoding=spec.encoding,
+        skip_rows=1,
+        column_names=header,
+    )
+    parse_options = pacsv.ParseOptions(
+        delimiter=spec.delimiter,
+        quote_char=spec.quote or False,
+        double_quote=True,
+        newlines_in_values=True,
+        invalid_row_handler=on_invalid,
+    )
+    convert_options = pacsv.ConvertOptions(
+        column_types={h: pa.string() for h in header},
+        strings_can_be_null=True,
+        quoted_strings_can_be_null=True,
+        null_values=[""],
+    )
+    # An unclosed quote swallows the lines after it into one bad record. Each swallowed line is
+    # re-read on its own so innocent records survive; only the lines that are still bad are rejected.
+    split_at: list[int] = []
+    extra_after: list[int] = [0]
+
+    def renumber(parser_numbers: np.ndarray) -> np.ndarray:
+        idx = np.searchsorted(np.array(split_at, dtype=np.int64), parser_numbers, side="left")
+        return parser_numbers + np.array(extra_after, dtype=np.int64)[idx]
+
+    def drain_pending() -> Iterator[pa.Table]:
+        for number, text, found in pending:
+            first = number + extra_after[-1]
+            pieces = [ln.rstrip("\r") for ln in text.split("\n")] if "\n" in text else [text]
+            recovered: list[tuple[int, list[str]]] = []
+            for i, piece in enumerate(pieces):
+                fields = _parse_line(piece, spec) if len(pieces) > 1 else None
+                if fields is not None and len(fields) == len(header):
+                    recovered.append((first + i, fields))
+                    continue
+                count = len(fields) if fields is not None else found
+                why = f"malformed CSV record: expected {len(header)} fields, found {count}"
+                if len(pieces) > 1:
+                    why += f" (line {i + 1} of {len(pieces)} swallowed by an unclosed quote)"
+                else:
+                    why += " (broken quoting or a stray delimiter)"
+                result.rejects.append(Reject(first + i, why, piece))
+            if len(pieces) > 1:
+                split_at.append(number)
+                extra_after.append(extra_after[-1] + len(pieces) - 1)
+            if recovered:
+                table = pa.table(
+                    {h: pa.array([f[j] or None for _, f in recovered], pa.string()) for j, h in enumerate(header)}
+                )
+                result.rows_written += table.num_rows
+                numbers = np.array([n for n, _ in recovered], dtype=np.int64)
+                yield canonical_batch(spec, table, numbers, source_file, sha256, extra)
+        pending.clear()
+
+    def batches() -> Iterator[pa.Table]:
+        cursor = 1
+        try:
+            reader = pacsv.open_csv(path, read_options, parse_options, convert_options)
+            for batch in reader:
+                yield from drain_pending()
+                if batch.num_rows == 0:
+                    continue
+                parser_numbers = _next_numbers(cursor, batch.num_rows, rejected_numbers)
+                cursor = int(parser_numbers[-1]) + 1
+                result.rows_written += batch.num_rows
+                yield canonical_batch(
+                    spec, pa.Table.from_batches([batch]), renumber(parser_numbers), source_file, sha256, extra
+                )
+            yield from drain_pending()
+        except pa.ArrowInvalid as exc:
+            message = str(exc)
+            if "UTF8" in message or "UTF-8" in message:
+                raise FileRejected(
+                    f"not valid {spec.encoding} text ({message}); set 'encoding:' for source '{spec.name}'"
+                ) from exc
+            if "Empty CSV file" in message:
+                return
+            raise FileRejected(f"CSV cannot be parsed: {message}") from exc
+
+    return result, batches()
+
+
+def _parse_line(line: str, spec: SourceSpec) -> list[str] | None:
+    try:
+        rows = list(csv.reader([line], delimiter=spec.delimiter, quotechar=spec.quote or None, strict=True))
+    except csv.Error:
+        return None
+    return rows[0] if rows else []
+
+
+def _flatten(record: dict, prefix: str = "") -> dict[str, object]:
+    flat: dict[str, object] = {}
+    for key, value in record.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            flat.update(_flatten(value, f"{name}."))
+        else:
+            flat[name] = value
+    return flat
+
+
+def _as_text(value: object) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (list, dict)):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
+
+
+def read_json(path: Path, spec: SourceSpec, source_file: str, sha256: str) -> tuple[FileRead, Iterator[pa.Table]]:
+    """A JSON document (e.g. one page of a REST export) or JSON lines; records at `records_path`."""
+    try:
+        text = path.read_text(encoding=spec.encoding.replace("utf-8", "utf-8-sig"))
+    except UnicodeDecodeError as exc:
+        raise FileRejected(f"not readable as {spec.encoding}: {exc.reason}; set 'encoding:'") from exc
+    if not text.strip():
+        raise FileRejected("empty file")
+    records: list
+    try:
+        doc = json.loads(text)
+        if spec.records_path:
+            for part in spec.records_path.split("."):
+                if not isinstance(doc, dict) or part not in doc:
+                    raise FileRejected(f"records_path '{spec.records_path}' not found in the document (at '{part}')")
+                doc = doc[part]
+        records = doc if isinstance(doc, list) else [doc]
+        raw_lines = None
+    except json.JSONDecodeError as exc:
+        lines = [ln for ln in text.splitlines() if ln.strip()]
+        if len(lines) < 2:
+            raise FileRejected(f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from exc
+        # JSON lines: one record per line, a broken line is one reject.
+        records, raw_lines = [], lines
+        for line in lines:
+            try:
+                records.append(json.loads(line))
+            except json.JSONDecodeError as line_exc:
+                records.append(line_exc)
+    result = FileRead(header=[])
+    good: list[tuple[int, dict]] = []
+    for i, rec in enumerate(records, start=1):
+        if isinstance(rec, json.JSONDecodeError):
+            result.rejects.append(Reject(i, f"malformed JSON line: {rec.msg}", raw_lines[i - 1]))
+        elif not isinstance(rec, dict):
+            result.rejects.append(Reject(i, "record is not a JSON object", json.dumps(rec, ensure_ascii=False)))
+        else:
+            good.append((i, _flatten(rec)))
+    seen: dict[str, None] = {}
+    for _, rec in good:
+        for key in rec:
+            seen.setdefault(key, None)
+    result.header = list(seen)
+    if good:
+        missing, extra = _plan(spec, result.header)
+    else:
+        missing, extra = [], []
+    result.missing_columns, result.extra_columns = missing, extra
+
+    def batches() -> Iterator[pa.Table]:
+        for start in range(0, len(good), JSON_BATCH_ROWS):
+            chunk = good[start : start + JSON_BATCH_ROWS]
+            cols = {
+                name: pa.array([_as_text(rec.get(name)) for _, rec in chunk], pa.string())
+                for name in result.header
+            }
+            table = pa.table(cols) if cols else pa.table({"_": pa.nulls(len(chunk))})
+            numbers = np.array([i for i, _ in chunk], dtype=np.int64)
+            result.rows_written += len(chunk)
+            yield canonical_batch(spec, table, numbers, source_file, sha256, extra)
+
+    return result, batches()
+
+
+def read_landed_file(path: Path, spec: SourceSpec, source_file: str, sha256: str):
+    if path.stat().st_size == 0:
+        raise FileRejected("empty file (0 bytes)")
+    if spec.format == "json":
+        return read_json(path, spec, source_file, sha256)
+    return read_csv(path, spec, source_file, sha256)
