@@ -1,0 +1,39 @@
+from click.testing import CliRunner
+
+from flows.cli import main
+from python_models.contracts import contracts_markdown, load_contracts
+from tests.conftest import REPO_ROOT
+
+
+def test_published_contract_docs_match_the_contracts():
+    doc = (REPO_ROOT / "docs" / "source_contracts.md").read_text(encoding="utf-8")
+    assert doc == contracts_markdown(), "run `make docs` to regenerate docs/source_contracts.md"
+
+
+def test_every_entity_has_its_key_among_its_columns_and_a_required_column():
+    for entity in load_contracts().values():
+        # source_system is not in the file: ingestion stamps it from the sources file
+        assert set(entity.key) <= {*entity.column_names, "source_system"}, entity.name
+        assert entity.required_columns, entity.name
+        assert all(col.description for col in entity.columns), entity.name
+
+
+def test_cli_errors_are_one_clear_line(tmp_path):
+    (tmp_path / "sources.yml").write_text("sources:\n  - {name: crm, entity: people}\n")
+    result = CliRunner().invoke(main, ["ingest", "--no-prefect", "--lake", str(tmp_path)])
+    assert result.exit_code == 1
+    lines = result.output.strip().splitlines()
+    assert lines[0].startswith("segmart: error:") and "'entity' must be one of" in lines[0]
+    assert "Traceback" not in result.output
+
+
+def test_query_refuses_writes(tmp_path, monkeypatch):
+    import duckdb
+
+    db = tmp_path / "w.duckdb"
+    duckdb.connect(str(db)).close()
+    monkeypatch.setenv("SEGMART_DB_PATH", str(db))
+    result = CliRunner().invoke(main, ["query", "create table t(a int)"])
+    assert result.exit_code != 0 and "read-only" in result.output
+    ok = CliRunner().invoke(main, ["query", "select 41 + 1 as answer"])
+    assert ok.exit_code == 0 and "42" in ok.output
