@@ -61,7 +61,7 @@ def generate(people: int, seed: int, out_dir: Path, months: int) -> None:
     report = _with_progress("generating", lambda cb: generate_lake(out_dir, people=people, seed=seed,
                                                                     months=months, progress=cb))
     click.echo(f"generated {people:,} people into {out_dir} in {time.perf_counter() - started:.1f} s")
-    click.echo(str(report))
+    click.echo(report.summary())
 
 
 def _with_progress(label: str, work):

@@ -44,8 +44,9 @@ class DbtRun:
         if self.error:
             lines.append(f"  error: {self.error}")
         for node in self.failed:
-            first = (node.message or "").strip().splitlines()[0:1]
-            lines.append(f"  {node.status.upper()} {node.unique_id}: {first[0] if first else ''}")
+            # dbt's first line only names the model; the database's reason follows it
+            detail = [ln.strip() for ln in (node.message or "").strip().splitlines() if ln.strip()][:4]
+            lines.append(f"  {node.status.upper()} {node.unique_id}: {' | '.join(detail)}")
         for node in self.warned:
             lines.append(f"  WARN {node.unique_id}: {(node.message or '').strip()[:200]}")
         return "\n".join(lines)
