@@ -68,7 +68,7 @@ def test_complete_journey_is_staged(real_warehouse):
     assert (lines, baskets, households) == (75_000, 47_243, 2_377)
     assert revenue > 0
     bad_ts = con.sql(
-        "select count(*) from stg_shop__order_lines where ordered_at is null or year(ordered_at) not in (2017, 2018)"
+        "select count(*) from stg_shop__order_lines where ordered_at_utc is null or year(ordered_at_utc) not in (2017, 2018)"
     ).fetchall()[0][0]
     assert bad_ts == 0
     by_type = dict(con.sql(

@@ -1,0 +1,71 @@
+{#-
+  The exact duplicates among `relation` (base rows that passed every check): every row whose
+  content was already seen, with the lineage of the first occurrence (ordered by load_id,
+  source_file, record_number), which is the one staging keeps.
+
+  Two passes keep it cheap on tens of millions of rows (a window over every row costs ~2.5x a
+  plain copy): the 64-bit _row_hash values seen more than once are found with an aggregate, and
+  only those candidate rows get an md5 of their whole staged content (every column except the
+  lineage and the check columns; unmapped columns (extra_json) are part of the record, so two
+  rows that differ only there are not duplicates) and a window. Rows are duplicates only when that
+  md5 matches, so a 64-bit collision cannot drop a row.
+-#}
+{% macro exact_duplicates(relation) -%}
+    select
+        load_id,
+        source_system,
+        source_file,
+        record_number,
+        content_md5 as _content_md5,
+        first_value(load_id) over by_content as duplicate_of_load_id,
+        first_value(source_file) over by_content as duplicate_of_source_file,
+        first_value(record_number) over by_content as duplicate_of_record_number
+    from (
+        select
+            candidates.load_id,
+            candidates.source_system,
+            candidates.source_file,
+            candidates.record_number,
+            md5(cast(json_merge_patch(
+                to_json(candidates),
+                '{"load_id": null, "source_file": null, "record_number": null, '
+                || '"_quarantine_reason": null, "_raw_record": null, "_row_hash": null}'
+            ) as varchar)) as content_md5
+        from {{ relation }} as candidates
+        where candidates._row_hash in (
+            select repeated._row_hash
+            from {{ relation }} as repeated
+            group by repeated._row_hash
+            having count(*) > 1
+        )
+    ) as fingerprinted
+    window by_content as (partition by content_md5 order by load_id, source_file, record_number)
+    qualify row_number() over by_content > 1
+{%- endmacro %}
+
+{#- The rows of a base model that passed every check, as a subquery (not a CTE: DuckDB would
+    materialise a CTE referenced several times). -#}
+{% macro passed_rows(base_model) -%}
+    (select * from {{ ref(base_model) }} where _quarantine_reason is null)
+{%- endmacro %}
+
+{#-
+  Staging body shared by every stg_ model: the base rows without a quarantine reason, minus
+  the exact duplicates. Produces the CTEs `duplicates` and `deduplicated`.
+-#}
+{% macro deduplicated_ctes(base_model) -%}
+duplicates as (
+    {{ exact_duplicates(passed_rows(base_model)) }}
+),
+
+deduplicated as (
+    select passed.*
+    from {{ passed_rows(base_model) }} as passed
+    anti join duplicates
+        on
+            passed.load_id = duplicates.load_id
+            and passed.source_file = duplicates.source_file
+            and passed.record_number = duplicates.record_number
+            and passed.source_system = duplicates.source_system
+)
+{%- endmacro %}
