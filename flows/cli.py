@@ -147,10 +147,10 @@ def _refresh(paths: Paths, sources: Path | None):
 
 DEMO_QUERY = """\
 select r.source_system,
-       sum(r.rows_landed)           as landed,
-       sum(r.rows_staged)           as staged,
-       sum(r.rows_quarantined)      as quarantined,
-       sum(r.rows_exact_duplicates) as duplicates,
+       sum(r.rows_landed)::bigint           as landed,
+       sum(r.rows_staged)::bigint           as staged,
+       sum(r.rows_quarantined)::bigint      as quarantined,
+       sum(r.rows_exact_duplicates)::bigint as duplicates,
        bool_and(r.is_reconciled)    as reconciled
 from source_reconciliation r
 group by 1

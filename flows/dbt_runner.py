@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 
 from flows.settings import Paths
@@ -63,7 +64,10 @@ def run_dbt(args: list[str], paths: Paths | None = None, raise_on_failure: bool 
 
     paths = paths or Paths.from_env()
     paths.export_env()
+    # dbt's per-node log lines drown the summary below; SEGMART_DBT_VERBOSE=1 brings them back
+    quiet = [] if os.environ.get("SEGMART_DBT_VERBOSE") else ["--quiet"]
     command = [
+        *quiet,
         *args,
         "--project-dir", str(paths.dbt_project_dir),
         "--profiles-dir", str(paths.profiles_dir),
