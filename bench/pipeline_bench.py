@@ -28,7 +28,9 @@ SEGMART = [sys.executable, "-m", "flows.cli"]
 
 def run_stage(args: list[str], env: dict[str, str]) -> tuple[float, int]:
     started = time.perf_counter()
-    proc = subprocess.Popen(SEGMART + args, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    # to a file, not a pipe: a stage that prints more than a pipe holds would block until we read it
+    log = tempfile.TemporaryFile()
+    proc = subprocess.Popen(SEGMART + args, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
     peak = 0
     ps = psutil.Process(proc.pid)
     while proc.poll() is None:
@@ -39,7 +41,8 @@ def run_stage(args: list[str], env: dict[str, str]) -> tuple[float, int]:
             pass
         time.sleep(0.05)
     seconds = time.perf_counter() - started
-    output = proc.stdout.read().decode(errors="replace")
+    log.seek(0)
+    output = log.read().decode(errors="replace")
     if proc.returncode != 0:
         raise SystemExit(f"stage {' '.join(args)} failed ({proc.returncode}):\n{output[-3000:]}")
     return seconds, peak
@@ -63,21 +66,28 @@ def staged_rows(db: Path) -> dict[str, int]:
     return {"staged": rows[0], "quarantined": rows[1], "duplicates": rows[2], "reconciled": rows[3]}
 
 
-def bench(people: int, workdir: Path, seed: int) -> dict:
+def bench(people: int, workdir: Path, seed: int, keep: bool = False) -> dict:
     lake = workdir / f"lake_{people}"
     db = workdir / f"build_{people}.duckdb"
-    shutil.rmtree(lake, ignore_errors=True)
+    shutil.rmtree(lake / "raw", ignore_errors=True)
     db.unlink(missing_ok=True)
     env = {**os.environ, "SEGMART_LAKE_DIR": str(lake), "SEGMART_DB_PATH": str(db)}
     result: dict = {"people": people}
-    result["generate"] = run_stage(["generate", "--people", str(people), "--seed", str(seed), "--out", str(lake)], env)
+    if keep and (lake / "sources.yml").exists():
+        result["generate"] = (float("nan"), 0)  # reused from an earlier run of the same size and seed
+    else:
+        shutil.rmtree(lake, ignore_errors=True)
+        result["generate"] = run_stage(
+            ["generate", "--people", str(people), "--seed", str(seed), "--out", str(lake)], env
+        )
     files = [p for p in (lake / "landing").rglob("*") if p.is_file()]
     result["landing_bytes"] = sum(p.stat().st_size for p in files)
     result["ingest"] = run_stage(["ingest", "--no-prefect", "--lake", str(lake)], env)
     result["rows"] = landed_rows(lake)
     result["build"] = run_stage(["build", "--lake", str(lake)], env)
     result.update(staged_rows(db))
-    shutil.rmtree(lake, ignore_errors=True)
+    if not keep:
+        shutil.rmtree(lake, ignore_errors=True)
     db.unlink(missing_ok=True)
     return result
 
@@ -108,11 +118,13 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--workdir", type=Path, default=None)
     parser.add_argument("--write-results", action="store_true", help="Append the table to bench/RESULTS.md")
+    parser.add_argument("--keep-lakes", action="store_true",
+                        help="Keep generated lakes in --workdir and reuse them (generate is then not timed)")
     args = parser.parse_args()
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="segmart-bench-"))
     results = []
     for people in args.people:
-        r = bench(people, workdir, args.seed)
+        r = bench(people, workdir, args.seed, keep=args.keep_lakes)
         results.append(r)
         print(
             f"{people:>9,} people: {r['rows']:,} rows landed; staged {r['staged']:,}, quarantined "
