@@ -1,0 +1,150 @@
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from python_models.preprocessing import FeaturePreprocessor, PreprocessingConfig, load_preprocessor
+from python_models.preprocessing.pipeline import PARAMS_FILE
+
+
+@pytest.fixture
+def frame():
+    rng = np.random.default_rng(0)
+    n = 400
+    df = pd.DataFrame({
+        "spend": rng.lognormal(3, 1, n),
+        "visits": rng.poisson(4, n).astype(float),
+        "score": rng.normal(0, 1, n),
+        "channel": rng.choice(["email", "web", "store"], n, p=[0.5, 0.4, 0.1]),
+        "age_band": rng.choice(["18-24", "25-34", "35-44"], n),
+    })
+    df.loc[::5, "spend"] = np.nan
+    df.loc[::7, "channel"] = None
+    return df
+
+
+CFG = {
+    "numeric": {
+        "spend": {"scale": "none"},
+        "visits": {"log1p": True, "scale": "standard"},
+        "score": {"scale": "minmax"},
+    },
+    "categorical": {
+        "channel": {"encode": "onehot"},
+        "age_band": {"encode": "ordinal", "order": ["18-24", "25-34", "35-44"]},
+    },
+}
+
+
+def test_median_imputation_is_exact(frame):
+    p = FeaturePreprocessor(CFG).fit(frame)
+    out = p.transform(frame)
+    med = float(np.nanmedian(frame["spend"]))
+    missing = frame["spend"].isna().to_numpy()
+    assert np.allclose(out.loc[missing, "spend"], med)
+    assert np.allclose(out.loc[~missing, "spend"], frame.loc[~missing, "spend"])
+    assert p.fitted_params()["numeric"]["spend"]["median"] == pytest.approx(med)
+    # indicator added automatically for the column with missing values, and only for it
+    assert np.array_equal(out["spend__missing"].to_numpy(), missing.astype(float))
+    assert "visits__missing" not in out.columns
+    d = p.describe().set_index("feature")
+    assert d.loc["spend", "share_imputed"] == pytest.approx(missing.mean())
+    assert d.loc["visits", "share_imputed"] == 0.0
+
+
+def test_median_used_for_new_rows_not_refitted(frame):
+    p = FeaturePreprocessor(CFG).fit(frame)
+    new = frame.head(3).copy()
+    new["spend"] = np.nan
+    assert np.allclose(p.transform(new)["spend"], np.nanmedian(frame["spend"]))
+
+
+def test_log1p_then_standard_scaling(frame):
+    p = FeaturePreprocessor(CFG).fit(frame)
+    out = p.transform(frame)
+    lv = np.log1p(frame["visits"].to_numpy())
+    assert np.allclose(out["visits"], (lv - lv.mean()) / lv.std())
+    s = frame["score"].to_numpy()
+    assert np.allclose(out["score"], (s - s.min()) / (s.max() - s.min()))
+    params = p.fitted_params()["numeric"]
+    assert params["visits"]["mean"] == pytest.approx(lv.mean())
+    assert params["score"]["min"] == pytest.approx(s.min())
+
+
+def test_unseen_and_missing_categories(frame):
+    p = FeaturePreprocessor(CFG).fit(frame)
+    new = pd.DataFrame({"spend": [1.0, 2.0], "visits": [1.0, 2.0], "score": [0.0, 0.0],
+                        "channel": ["carrier_pigeon", None], "age_band": ["65+", None]})
+    out = p.transform(new)
+    onehot = [c for c in out.columns if c.startswith("channel__")]
+    assert set(onehot) == {"channel__email", "channel__web", "channel__store", "channel__missing"}
+    assert out.loc[0, onehot].sum() == 0  # unseen -> all zeros
+    assert out.loc[1, "channel__missing"] == 1  # missing -> imputed constant category
+    assert list(out["age_band"]) == [-1.0, -1.0]  # unknown / missing -> encoded_missing_value
+    known = p.transform(frame.head(20))
+    order = {"18-24": 0, "25-34": 1, "35-44": 2}
+    assert list(known["age_band"]) == [order[v] for v in frame["age_band"].head(20)]
+
+
+def test_rare_categories_grouped(frame):
+    df = frame.copy()
+    df.loc[:3, "channel"] = "fax"
+    cfg = {"numeric": ["score"], "categorical": {"channel": {"min_frequency": 0.05}}}
+    p = FeaturePreprocessor(cfg).fit(df)
+    out = p.transform(df)
+    assert "channel__other" in out.columns and "channel__fax" not in out.columns
+    assert (out.loc[:3, "channel__other"] == 1).all()
+    assert p.fitted_params()["categorical"]["channel"]["infrequent_categories"] == ["fax"]
+
+
+def test_persistence_round_trip_is_identical(frame, tmp_path):
+    p = FeaturePreprocessor(CFG).fit(frame)
+    p.save(tmp_path)
+    q = load_preprocessor(tmp_path)
+    new = frame.sample(50, random_state=1)
+    assert np.array_equal(p.transform(new).to_numpy(), q.transform(new).to_numpy())
+    assert list(q.get_feature_names_out()) == list(p.get_feature_names_out())
+    params = json.loads((tmp_path / PARAMS_FILE).read_text())
+    assert params["numeric"]["spend"]["median"] == pytest.approx(np.nanmedian(frame["spend"]))
+    assert params["categorical"]["age_band"]["categories"] == ["18-24", "25-34", "35-44"]
+    table = p.params_table()
+    assert {"column_name", "param", "value"} <= set(table.columns)
+    assert json.loads(table.query("column_name == 'spend' and param == 'median'")["value"].iloc[0]) == \
+        pytest.approx(np.nanmedian(frame["spend"]))
+
+
+def test_knn_imputation_uses_neighbours():
+    rng = np.random.default_rng(1)
+    a = rng.normal(0, 1, 500)
+    df = pd.DataFrame({"a": a * 100, "b": a + rng.normal(0, 0.01, 500)})
+    truth = df["b"].copy()
+    df.loc[:49, "b"] = np.nan
+    p = FeaturePreprocessor({"numeric": {"a": {"scale": "none"}, "b": {"impute": "knn", "scale": "none"}}}).fit(df)
+    out = p.transform(df)
+    err_knn = np.abs(out.loc[:49, "b"] - truth[:50]).mean()
+    err_median = np.abs(np.nanmedian(df["b"]) - truth[:50]).mean()
+    assert err_knn < 0.1 * err_median
+
+
+def test_inverse_transform_recovers_original_units(frame):
+    p = FeaturePreprocessor(CFG).fit(frame)
+    back = p.inverse_transform_features(p.transform(frame))
+    assert np.allclose(back["visits"], frame["visits"])
+    assert np.allclose(back["score"], frame["score"])
+
+
+def test_config_validation():
+    with pytest.raises(ValueError, match="unknown options"):
+        PreprocessingConfig.from_dict({"numeric": {"x": {"scaler": "standard"}}})
+    with pytest.raises(ValueError, match="impute"):
+        PreprocessingConfig.from_dict({"numeric": {"x": {"impute": "mean"}}})
+    with pytest.raises(ValueError, match="twice"):
+        PreprocessingConfig.from_dict({"numeric": ["x"], "categorical": ["x"]})
+
+
+def test_inferred_config(frame):
+    p = FeaturePreprocessor().fit(frame)
+    kinds = p.describe().groupby("source_column")["kind"].first().to_dict()
+    assert kinds["spend"] == "numeric" and kinds["channel"] == "onehot"
+    assert not p.transform(frame).isna().any().any()
