@@ -5,8 +5,10 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import json
+import multiprocessing
 import os
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -135,6 +137,12 @@ def ingest(
         os.umask(old_umask)
 
 
+def ingest_workers() -> int:
+    """Files are independent: read as many at once as there are cores (SEGMART_INGEST_WORKERS to cap)."""
+    wanted = os.environ.get("SEGMART_INGEST_WORKERS")
+    return max(1, int(wanted)) if wanted else max(1, min(2, os.cpu_count() or 1))
+
+
 def _ingest_locked(lake_dir, specs: list[SourceSpec], load_id: str, on_file) -> IngestReport:
     zone = RawZone(lake_dir)
     zone.ensure_schema_files()
@@ -151,10 +159,11 @@ def _ingest_locked(lake_dir, specs: list[SourceSpec], load_id: str, on_file) -> 
     for row in history:
         if row["status"] == "loaded" and row["columns"]:
             last_header[row["source_system"]] = json.loads(row["columns"])
-    report = IngestReport(load_id=load_id)
-    manifest_rows: list[dict] = []
-    reject_rows: list[dict] = []
     loaded_at = datetime.now(UTC).replace(tzinfo=None)
+
+    # 1. decide, in landing order, which files are new and which repeat content already seen
+    planned: list[tuple[SourceSpec, Path, dict, str | None]] = []  # (spec, path, row, first file in this load)
+    first_in_load: dict[str, str] = {}
     for spec in specs:
         spec_sha = spec.fingerprint()
         for path in spec.files():
@@ -163,76 +172,110 @@ def _ingest_locked(lake_dir, specs: list[SourceSpec], load_id: str, on_file) -> 
             if (shown, sha, None) in already_seen or (shown, sha, spec_sha) in already_seen:
                 continue
             row = {
-                "source_system": spec.name,
-                "entity": spec.entity,
-                "source_file": shown,
-                "file_sha256": sha,
-                "file_bytes": path.stat().st_size,
-                "rows_landed": 0,
-                "rows_written": 0,
-                "rows_rejected": 0,
-                "columns": None,
-                "status": "loaded",
-                "schema_change": None,
-                "message": None,
-                "loaded_at": loaded_at,
+                "source_system": spec.name, "entity": spec.entity, "source_file": shown,
+                "file_sha256": sha, "file_bytes": path.stat().st_size, "rows_landed": 0,
+                "rows_written": 0, "rows_rejected": 0, "columns": None, "status": "loaded",
+                "schema_change": None, "message": None, "loaded_at": loaded_at,
                 "source_spec_sha256": spec_sha,
             }
+            twin = None
             if sha in loaded_by_sha:
                 first = loaded_by_sha[sha]
                 row["status"] = "skipped_duplicate"
                 row["message"] = (
                     f"identical content (sha256) already loaded from {first['source_file']} "
-                    f"in load {first.get('load_id', load_id)}"
+                    f"in load {first['load_id']}"
                 )
+            elif sha in first_in_load:
+                twin = first_in_load[sha]
+                row["status"] = "skipped_duplicate"
+                row["message"] = f"identical content (sha256) already loaded from {twin} in load {load_id}"
             else:
-                _load_file(zone, spec, path, shown, sha, load_id, row, reject_rows, last_header)
-                if row["status"] == "loaded":
-                    loaded_by_sha[sha] = {**row, "load_id": load_id}
-            manifest_rows.append(row)
-            outcome = FileOutcome(
-                spec.name, spec.entity, shown, row["status"], row["rows_landed"], row["rows_written"],
-                row["rows_rejected"], row["schema_change"], row["message"],
-            )
-            report.files.append(outcome)
-            if on_file:
-                on_file(outcome)
+                first_in_load[sha] = shown
+            planned.append((spec, path, row, twin))
+
+    # 2. read the new files, several at a time
+    to_read = [(spec, path, row) for spec, path, row, _ in planned if row["status"] == "loaded"]
+    args = [(str(zone.lake_dir), spec, path, row["source_file"], row["file_sha256"], load_id) for spec, path, row in to_read]
+    workers = min(ingest_workers(), len(args))
+    if workers > 1:
+        # spawn, not fork: pyarrow and duckdb keep thread pools that a fork would copy mid-flight
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+            results = list(pool.map(_read_file_task, args))
+    else:
+        results = [_read_file_task(a) for a in args]
+    outcome_by_file = {row["source_file"]: res for (_, _, row), res in zip(to_read, results, strict=True)}
+
+    # 3. record what happened, in landing order (schema changes compare each file with the one before)
+    report = IngestReport(load_id=load_id)
+    manifest_rows: list[dict] = []
+    reject_rows: list[dict] = []
+    for spec, _, row, twin in planned:
+        res = outcome_by_file.get(row["source_file"])
+        if res is not None:
+            _record_read(spec, row, res, reject_rows, last_header)
+        elif twin is not None and outcome_by_file[twin]["status"] == "rejected":
+            row["status"] = "rejected"
+            row["message"] = f"{outcome_by_file[twin]['message']} (same content as {twin})"
+        manifest_rows.append(row)
+        outcome = FileOutcome(
+            spec.name, spec.entity, row["source_file"], row["status"], row["rows_landed"], row["rows_written"],
+            row["rows_rejected"], row["schema_change"], row["message"],
+        )
+        report.files.append(outcome)
+        if on_file:
+            on_file(outcome)
     if manifest_rows:
         zone.commit_load(load_id, manifest_rows, reject_rows)
     return report
 
 
-def _load_file(zone: RawZone, spec, path, shown, sha, load_id, row, reject_rows, last_header) -> None:
-    writer = zone.data_writer(spec.entity, load_id, spec.name, path.name, sha)
+def _read_file_task(args) -> dict:
+    """Read one landed file into the raw zone; runs in a worker process, so it returns plain data."""
+    lake_dir, spec, path, shown, sha, load_id = args
+    writer = RawZone(lake_dir).data_writer(spec.entity, load_id, spec.name, path.name, sha)
     try:
         result, batches = read_landed_file(path, spec, shown, sha)
         for batch in batches:
             writer.write(batch)
     except FileRejected as exc:
         writer.abort()
-        row["status"] = "rejected"
-        row["message"] = f"file rejected: {exc}"
-        return
+        return {"status": "rejected", "message": f"file rejected: {exc}"}
     except BaseException:
         writer.abort()
         raise
     writer.close()
-    row["columns"] = json.dumps(result.header, ensure_ascii=False)
-    row["rows_landed"] = result.rows_landed
-    row["rows_written"] = result.rows_written
-    row["rows_rejected"] = len(result.rejects)
-    row["schema_change"] = _schema_change(last_header.get(spec.name), result.header, result.missing_columns)
-    if result.rows_landed == 0:
+    return {
+        "status": "loaded",
+        "header": result.header,
+        "missing": result.missing_columns,
+        "rows_landed": result.rows_landed,
+        "rows_written": result.rows_written,
+        "rejects": [(r.record_number, r.reason, r.raw_record) for r in result.rejects],
+    }
+
+
+def _record_read(spec: SourceSpec, row: dict, res: dict, reject_rows: list[dict], last_header) -> None:
+    row["status"] = res["status"]
+    if res["status"] == "rejected":
+        row["message"] = res["message"]
+        return
+    row["columns"] = json.dumps(res["header"], ensure_ascii=False)
+    row["rows_landed"] = res["rows_landed"]
+    row["rows_written"] = res["rows_written"]
+    row["rows_rejected"] = len(res["rejects"])
+    row["schema_change"] = _schema_change(last_header.get(spec.name), res["header"], res["missing"])
+    if res["rows_landed"] == 0:
         row["message"] = "no records (header only)"
-    last_header[spec.name] = result.header
-    for rej in result.rejects:
+    last_header[spec.name] = res["header"]
+    for number, reason, raw in res["rejects"]:
         reject_rows.append(
             {
                 "source_system": spec.name,
                 "entity": spec.entity,
-                "source_file": shown,
-                "record_number": rej.record_number,
-                "reason": rej.reason,
-                "raw_record": rej.raw_record,
+                "source_file": row["source_file"],
+                "record_number": number,
+                "reason": reason,
+                "raw_record": raw,
             }
         )

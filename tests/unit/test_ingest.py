@@ -266,3 +266,19 @@ def test_paths_expand_environment_and_resolve_against_the_sources_file(tmp_path,
     assert config.by_name("a").folder == tmp_path / "exports" / "crm"
     assert config.by_name("b").folder == tmp_path / "conf" / "rel" / "dir"
     assert config.by_name("c").folder == tmp_path / "conf" / "fallback" / "x"
+
+
+def test_identical_files_delivered_together_are_loaded_once(tmp_path, monkeypatch):
+    monkeypatch.setenv("SEGMART_INGEST_WORKERS", "2")
+    lake = make_lake(tmp_path, {"a.csv": GOOD, "b.csv": GOOD, "c.csv": "id,name,mail,born\n3,Cy,,\n"})
+    outcomes = {f.file.split("/")[-1]: f for f in ingest(lake).files}
+    assert [outcomes[n].status for n in ("a.csv", "b.csv", "c.csv")] == ["loaded", "skipped_duplicate", "loaded"]
+    assert "already loaded from landing/crm/a.csv" in outcomes["b.csv"].message
+    assert sorted(r["source_record_id"] for r in raw_rows(lake)) == ["1", "2", "3"]
+
+
+def test_a_copy_of_a_rejected_file_is_rejected_too(tmp_path):
+    lake = make_lake(tmp_path, {"a.csv": b"", "b.csv": b""})
+    outcomes = {f.file.split("/")[-1]: f for f in ingest(lake).files}
+    assert outcomes["a.csv"].status == outcomes["b.csv"].status == "rejected"
+    assert "same content as landing/crm/a.csv" in outcomes["b.csv"].message
