@@ -1,7 +1,7 @@
 """Propensity benchmark: real-data AUC (bank marketing, online shoppers) and 1M-row training/scoring time.
 
     .venv/bin/python bench/propensity_bench.py                      # everything (≈ 10 min on 2 busy cores)
-    .venv/bin/python bench/propensity_bench.py --only bank shoppers --seeds 42 7 2024
+    .venv/bin/python bench/propensity_bench.py --only bank shoppers --seeds 42 7 2024   # the default seeds
     .venv/bin/python bench/propensity_bench.py --only synthetic --rows 1000000
 
 Real datasets are read here with pandas (the bring-your-own mapping will replace this loader later);
@@ -123,7 +123,7 @@ def synthetic(n: int) -> str:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--only", nargs="*", default=["bank", "shoppers", "synthetic"])
-    ap.add_argument("--seeds", nargs="*", type=int, default=[42])
+    ap.add_argument("--seeds", nargs="*", type=int, default=[42, 7, 2024])
     ap.add_argument("--rows", type=int, default=1_000_000)
     ap.add_argument("--no-write", action="store_true")
     a = ap.parse_args()
@@ -133,17 +133,28 @@ def main() -> None:
             detail, r = real_dataset(name, a.seeds)
             parts.append(detail)
             rows += r
-    body = f"## Propensity\n\n{machine_line()}\n\n"
     if rows:
-        cmd = f"`.venv/bin/python bench/propensity_bench.py --only bank shoppers --seeds {' '.join(map(str, a.seeds))}`"
-        body += (f"### Real data, held-out test ROC AUC\n\n{cmd}\n\nBank marketing without `duration`; online "
-                 f"shoppers with integer-coded categories as categories. Datasets read with pandas in the "
-                 f"bench for now (to be replaced by the bring-your-own mapping).\n\n"
-                 f"{md_table(pd.DataFrame(rows))}\n" + "".join(parts))
+        res = pd.DataFrame(rows)
+        summary = res.groupby("dataset").agg(
+            splits=("test_roc_auc", "size"), mean_test_auc=("test_roc_auc", "mean"),
+            min_test_auc=("test_roc_auc", "min"), max_test_auc=("test_roc_auc", "max"),
+            splits_at_target=("passed", "sum"), target=("target", "first")).reset_index()
+        cmd = (f"`.venv/bin/python bench/propensity_bench.py --only bank shoppers --seeds "
+               f"{' '.join(map(str, a.seeds))}`")
+        body = (f"## Propensity: real data, held-out test ROC AUC\n\n{machine_line()}\n\n{cmd}\n\n"
+                f"Bank marketing without `duration`; online shoppers with integer-coded columns as categories. "
+                f"Datasets read with pandas in the bench for now (to be replaced by the bring-your-own "
+                f"mapping). Each split seed gives a different stratified 80/20 train/test split; the targets "
+                f"equal the published reference values (bank 0.80, Moro et al. 2014; shoppers 0.93 for a plain "
+                f"gradient-boosting baseline), so the split moves a result to either side of them.\n\n"
+                f"{md_table(summary)}\n\n{md_table(res)}\n" + "".join(parts))
+        print(summary.to_string())
+        if not a.no_write:
+            print("wrote", write_section("propensity-real", body))
     if "synthetic" in a.only:
-        body += synthetic(a.rows)
-    if not a.no_write:
-        print("wrote", write_section("propensity", body))
+        body = f"## Propensity: scale\n\n{machine_line()}\n" + synthetic(a.rows)
+        if not a.no_write:
+            print("wrote", write_section("propensity-scale", body))
 
 
 if __name__ == "__main__":
