@@ -51,10 +51,14 @@ class FileRead:
         return self.rows_written + len(self.rejects)
 
 
+def _bom_tolerant(encoding: str) -> str:
+    """Exports from spreadsheet tools often start with a UTF-8 byte-order mark: read past it."""
+    return "utf-8-sig" if encoding.lower().replace("_", "-") in ("utf-8", "utf8") else encoding
+
+
 def _text_header(path: Path, spec: SourceSpec) -> list[str]:
-    encoding = "utf-8-sig" if spec.encoding.lower().replace("_", "-") in ("utf-8", "utf8") else spec.encoding
     try:
-        with path.open("r", encoding=encoding, newline="") as fh:
+        with path.open("r", encoding=_bom_tolerant(spec.encoding), newline="") as fh:
             first = next(csv.reader(fh, delimiter=spec.delimiter, quotechar=spec.quote), None)
     except UnicodeDecodeError as exc:
         raise FileRejected(
@@ -306,7 +310,7 @@ def _as_text(value: object) -> str | None:
 def read_json(path: Path, spec: SourceSpec, source_file: str, sha256: str) -> tuple[FileRead, Iterator[pa.Table]]:
     """A JSON document (e.g. one page of a REST export) or JSON lines; records at `records_path`."""
     try:
-        text = path.read_text(encoding=spec.encoding.replace("utf-8", "utf-8-sig"))
+        text = path.read_text(encoding=_bom_tolerant(spec.encoding))
     except UnicodeDecodeError as exc:
         raise FileRejected(f"not readable as {spec.encoding}: {exc.reason}; set 'encoding:'") from exc
     if not text.strip():

@@ -35,17 +35,17 @@ def make_lake(tmp_path: Path, files: dict[str, bytes | str], delimiter=",", enco
     return lake
 
 
-def raw_rows(lake: Path, entity: str = "contacts") -> list[dict]:
+def parquet_rows(lake: Path, folder: str, order_by: str | None = None) -> list[dict]:
+    order = f" order by {order_by}" if order_by else ""
     rel = duckdb.sql(
-        f"select * from read_parquet('{lake}/raw/{entity}/*/*.parquet', hive_partitioning=true, "
-        "union_by_name=true) order by _source_file, _record_number"
+        f"select * from read_parquet('{lake}/raw/{folder}/*/*.parquet', hive_partitioning=true, "
+        f"union_by_name=true){order}"
     )
     return [dict(zip(rel.columns, row, strict=True)) for row in rel.fetchall()]
 
 
-def parquet_rows(lake: Path, folder: str) -> list[dict]:
-    rel = duckdb.sql(f"select * from read_parquet('{lake}/raw/{folder}/*/*.parquet', hive_partitioning=true)")
-    return [dict(zip(rel.columns, row, strict=True)) for row in rel.fetchall()]
+def raw_rows(lake: Path, entity: str = "contacts") -> list[dict]:
+    return parquet_rows(lake, entity, order_by="_source_file, _record_number")
 
 
 GOOD = "id,name,mail,born\n1,Ann Lee,ann@x.org,01/02/1980\n2,Bob Ray,,\n"
