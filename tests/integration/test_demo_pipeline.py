@@ -6,14 +6,7 @@ import csv
 from collections import Counter
 from datetime import datetime
 
-import duckdb
 import pytest
-
-from flows.dbt_runner import run_dbt
-from flows.settings import Paths
-from python_models.generate import generate_lake
-from python_models.lake import ingest
-from tests.conftest import REPO_ROOT
 
 pytestmark = pytest.mark.dbt
 
@@ -29,18 +22,10 @@ EXPECTED_REASON = {
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    work = tmp_path_factory.mktemp("demo")
-    lake = work / "lake"
-    generate_lake(lake, people=3_000, seed=7)
-    report = ingest(lake)
-    paths = Paths(lake.resolve(), work, work / "build.duckdb", REPO_ROOT / "dbt_project", REPO_ROOT)
-    run = run_dbt(["build"], paths, raise_on_failure=False)
-    assert run.success, run.summary()
-    con = duckdb.connect(str(paths.build_db), read_only=True)
-    with (lake / "ground_truth" / "injected_errors.csv").open(newline="") as fh:
-        injected = list(csv.DictReader(fh))
-    yield con, report, injected, lake
+def demo(demo_build):
+    """(connection, ingest report, injected errors, lake) over the session's shared demo build."""
+    con = demo_build.connect()
+    yield con, demo_build.report, demo_build.truth_rows("injected_errors.csv"), demo_build.lake
     con.close()
 
 
