@@ -23,9 +23,11 @@ class SegmartGroup(click.Group):
         except Exception as exc:  # every other failure becomes one readable line
             if ctx.obj and ctx.obj.get("debug"):
                 raise
-            message = str(exc).strip() or type(exc).__name__
-            click.echo(f"segmart: error: {message}", err=True)
-            click.echo("(run with --debug for the traceback)", err=True)
+            # One line; a multi-line message (a dbt summary) keeps its detail lines below it.
+            first, *details = (str(exc).strip() or type(exc).__name__).splitlines()
+            click.echo(f"segmart: error: {first} (--debug shows the traceback)", err=True)
+            for line in details:
+                click.echo(f"  {line.strip()}", err=True)
             sys.exit(1)
 
 
@@ -127,18 +129,28 @@ def build(lake_dir: Path | None, select: tuple[str, ...]) -> None:
     click.echo(run.summary())
 
 
+wait_option = click.option(
+    "--wait", "wait_seconds", type=click.FloatRange(min=0), default=None,
+    help="If another refresh is writing the warehouse, wait up to this many seconds "
+         "(default: $SEGMART_REFRESH_LOCK_WAIT_SECONDS or 0 = stop at once with a message).",
+)
+
+
 @main.command()
 @lake_option
 @sources_option
-def refresh(lake_dir: Path | None, sources: Path | None) -> None:
+@wait_option
+def refresh(lake_dir: Path | None, sources: Path | None, wait_seconds: float | None) -> None:
     """Ingest, then dbt build, as one Prefect flow run."""
-    _refresh(Paths.from_env(lake_dir), sources)
+    _refresh(Paths.from_env(lake_dir), sources, wait_seconds)
 
 
-def _refresh(paths: Paths, sources: Path | None):
+def _refresh(paths: Paths, sources: Path | None, wait_seconds: float | None = None):
     from flows.refresh_flow import refresh_flow
+    from flows.refresh_lock import refresh_lock
 
-    result = refresh_flow(str(paths.lake_dir), str(sources) if sources else None)
+    with refresh_lock(paths.build_db, "segmart refresh", wait_seconds):
+        result = refresh_flow(str(paths.lake_dir), str(sources) if sources else None)
     click.echo(result.ingest.summary())
     click.echo(result.dbt.summary())
     click.echo("timings: " + ", ".join(f"{k} {v:.1f} s" for k, v in result.seconds.items()))
