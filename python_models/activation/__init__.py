@@ -3,6 +3,7 @@ A/B statistics (issue #8). Plain functions; the dbt models and the `segmart expo
 `segmart experiment` commands only adapt them."""
 
 from python_models.activation.ab_stats import ABResult, required_sample_per_arm, two_proportion_test
+from python_models.activation.experiments import ALL_SEGMENTS, analyse_experiments
 from python_models.activation.hashing import (
     google_phone,
     meta_phone,
@@ -12,6 +13,6 @@ from python_models.activation.hashing import (
 from python_models.activation.holdouts import assign_holdout, holdout_bucket
 
 __all__ = [
-    "ABResult", "required_sample_per_arm", "two_proportion_test", "google_phone", "meta_phone",
+    "ALL_SEGMENTS", "analyse_experiments", "ABResult", "required_sample_per_arm", "two_proportion_test", "google_phone", "meta_phone",
     "normalise_email", "sha256_hex", "assign_holdout", "holdout_bucket",
 ]
