@@ -46,7 +46,9 @@ def analyse_experiments(
     rows = []
     for key, row in counts.iterrows():
         key = key if isinstance(key, tuple) else (key,)
-        get = lambda stat, arm: int(row.get((stat, arm), 0))  # noqa: E731
+        def get(stat, arm, row=row):
+            return int(row.get((stat, arm), 0))
+
         result = two_proportion_test(
             get("sum", test_arm), get("size", test_arm), get("sum", control_arm), get("size", control_arm),
             alpha=alpha, relative_mde=relative_mde, power=power,
