@@ -257,5 +257,10 @@ def contracts(markdown: bool) -> None:
         click.echo(f"{entity.name}: {', '.join(entity.column_names)}  (required: {required})")
 
 
+from flows.cli_activation import experiment, export  # noqa: E402
+
+main.add_command(export)
+main.add_command(experiment)
+
 if __name__ == "__main__":
     main()
