@@ -8,6 +8,7 @@ import os
 import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -24,7 +25,7 @@ OPTION_DEFAULTS = {
 }
 _SOURCE_KEYS = {
     "name", "entity", "path", "pattern", "format", "delimiter", "quote", "encoding",
-    "records_path", "options", "columns", "constants", "description",
+    "records_path", "options", "columns", "constants", "description", "rest",
 }
 _NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 _ENV_RE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
@@ -49,10 +50,11 @@ class SourceSpec:
     encoding: str = "utf-8"
     records_path: str | None = None
     description: str = ""
+    rest: Any = None  # RestSettings of a REST source (python_models.lake.rest_source); fetching only
 
     def fingerprint(self) -> str:
         """Changes whenever a setting that affects how files are read changes."""
-        settings = {k: v for k, v in asdict(self).items() if k != "description"}
+        settings = {k: v for k, v in asdict(self).items() if k not in ("description", "rest")}
         settings["folder"] = str(self.folder)
         return hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()
 
@@ -151,6 +153,19 @@ def load_sources(path: str | Path) -> SourcesConfig:
             delimiter = "\t"
         if len(delimiter) != 1:
             raise _fail(where, f"'delimiter' must be one character, got {delimiter!r}")
+        rest = None
+        if raw.get("rest") is not None:
+            from python_models.lake.rest_source import parse_rest_settings
+
+            if fmt != "json":
+                raise _fail(where, "a source with a 'rest:' block must have format: json (its pages are JSON)")
+            try:
+                rest_raw = raw["rest"]
+                if isinstance(rest_raw, dict) and "url" in rest_raw:
+                    rest_raw = {**rest_raw, "url": _expand_env(str(rest_raw["url"]))}
+                rest = parse_rest_settings(rest_raw, where, raw.get("records_path"))
+            except ValueError as exc:
+                raise SourceConfigError(str(exc)) from None
         specs.append(
             SourceSpec(
                 name=name,
@@ -166,6 +181,7 @@ def load_sources(path: str | Path) -> SourcesConfig:
                 encoding=str(raw.get("encoding", "utf-8")),
                 records_path=raw.get("records_path"),
                 description=str(raw.get("description", "")),
+                rest=rest,
             )
         )
     names = [s.name for s in specs]
