@@ -60,6 +60,7 @@ class ResolutionConfig:
     source_priority: Sequence[str] = ()
     survivorship_rules: Sequence[FieldRule] = DEFAULT_FIELD_RULES
     nicknames_path: str | None = None
+    nicknames: Mapping[str, str] | None = None  # a ready table (nickname_table()); wins over nicknames_path
     seed: int = 0
     duckdb_threads: int | None = None
     duckdb_memory_limit: str | None = "4GB"  # DuckDB spills beyond this (peak memory stays bounded)
@@ -158,7 +159,8 @@ def resolve(
     contacts = contacts.reset_index(drop=True)
 
     # 1. standardise
-    nicknames = load_nicknames(cfg.nicknames_path) if cfg.nicknames_path else None
+    nicknames = dict(cfg.nicknames) if cfg.nicknames is not None else (
+        load_nicknames(cfg.nicknames_path) if cfg.nicknames_path else None)
     std, report = standardise_contacts(contacts, nicknames=nicknames, max_shared_identifier=cfg.max_shared_identifier)
     timings["standardise"] = time.perf_counter() - t0
     memory["standardise"] = _peak_rss_mb()

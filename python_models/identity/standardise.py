@@ -181,13 +181,18 @@ def normalise_name(value: object) -> str | None:
 
 @lru_cache(maxsize=4)
 def _load_nicknames(path: str) -> dict[str, str]:
-    table: dict[str, str] = {}
     with open(path, newline="", encoding="utf-8") as handle:
-        for row in csv.DictReader(handle):
-            name = normalise_name(row.get("name"))
-            nick = normalise_name(row.get("nickname"))
-            if name and nick and nick != name:
-                table.setdefault(nick, name)  # first listed canonical name wins
+        return nickname_table((row.get("name"), row.get("nickname")) for row in csv.DictReader(handle))
+
+
+def nickname_table(rows: Iterable[tuple[object, object]]) -> dict[str, str]:
+    """(canonical name, nickname) rows -> {normalised nickname: normalised canonical first name}."""
+    table: dict[str, str] = {}
+    for raw_name, raw_nick in rows:
+        name = normalise_name(raw_name)
+        nick = normalise_name(raw_nick)
+        if name and nick and nick != name:
+            table.setdefault(nick, name)  # first listed canonical name wins
     # Canonical names (and their first words) are never re-mapped: keeps canonicalisation idempotent.
     canonical = set(table.values()) | {v.split(" ")[0] for v in table.values()}
     return {nick: name for nick, name in table.items() if nick not in canonical}
