@@ -166,6 +166,8 @@ def publish(build_db: str | Path, manifest_path: str | Path, warehouse_root: str
             "tables": tables,
             "gates": gates,
             "gates_passed": not failed,
+            # status at creation; later ones (published, superseded...) are in segment_versions
+            "status": "failed_gates" if failed else "built",
             "artifacts": has_artifacts,
         }
         (tmp / VERSION_FILE).write_text(json.dumps(meta, indent=2, sort_keys=True), encoding="utf-8")
