@@ -1,0 +1,43 @@
+-- Every staged campaign event with its recipient: the contact record first, else the e-mail.
+-- is_message_delivered is false for control-group sends (held out: nothing was sent) so rates
+-- are computed over messages people actually received.
+with
+
+events as (
+    select * from {{ ref('stg_marketing__campaign_events') }}
+),
+
+identifiers as (
+    select * from {{ ref('int_identity__identifier_customers') }}
+),
+
+attributed as (
+    select
+        events.source_system,
+        events.event_id,
+        events.campaign_id,
+        lower(events.event_type) as event_type,
+        events.event_at_utc,
+        events.variant,
+        events.amount,
+        coalesce(lower(events.variant), '') <> 'control' as is_message_delivered,
+        coalesce(by_ref.customer_id, by_email.customer_id) as customer_id,
+        case
+            when by_ref.customer_id is not null then 'contact_ref'
+            when by_email.customer_id is not null then 'email'
+        end as attributed_by,
+        case
+            when by_ref.customer_id is not null or by_email.customer_id is not null then null
+            when events.customer_ref is null and events.email is null then 'no customer_ref or email'
+            else 'customer_ref/email not in identity graph'
+        end as unattributed_reason
+    from events
+    left join identifiers as by_ref
+        on by_ref.identifier_type = 'contact_ref'
+        and by_ref.identifier_value = events.customer_system || ':' || events.customer_ref
+    left join identifiers as by_email
+        on by_email.identifier_type = 'email'
+        and by_email.identifier_value = lower(trim(events.email))
+)
+
+select * from attributed
