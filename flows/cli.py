@@ -258,9 +258,11 @@ def contracts(markdown: bool) -> None:
 
 
 from flows.cli_activation import experiment, export  # noqa: E402
+from flows.cli_report import report  # noqa: E402
 
 main.add_command(export)
 main.add_command(experiment)
+main.add_command(report)
 
 if __name__ == "__main__":
     main()
