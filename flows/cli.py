@@ -153,6 +153,8 @@ def _refresh(paths: Paths, sources: Path | None, wait_seconds: float | None = No
         result = refresh_flow(str(paths.lake_dir), str(sources) if sources else None)
     click.echo(result.ingest.summary())
     click.echo(result.dbt.summary())
+    if result.publish is not None:
+        click.echo(result.publish.summary())
     click.echo("timings: " + ", ".join(f"{k} {v:.1f} s" for k, v in result.seconds.items()))
     return result
 
@@ -185,22 +187,51 @@ def demo(lake_dir: Path | None, people: int, seed: int) -> None:
                                                                progress=cb))
     else:
         click.echo(f"1/3 demo lake already at {paths.lake_dir} (delete it to regenerate)")
-    click.echo("2/3 refresh: ingest + dbt build (Prefect flow)")
-    _refresh(paths, None)
+    click.echo("2/3 refresh: ingest + dbt build + gates + publish (Prefect flow)")
+    result = _refresh(paths, None)
     click.echo(f"3/3 done in {time.perf_counter() - started:.0f} s\n")
     click.echo(f"landing files:      {paths.lake_dir / 'landing'}")
     click.echo(f"raw zone (Parquet): {paths.lake_dir / 'raw'}")
     click.echo(f"ground truth:       {paths.lake_dir / 'ground_truth'} (never read by the pipeline)")
-    click.echo(f"build database:     {paths.build_db}")
-    click.echo("\nexample: segmart query \"" + " ".join(DEMO_QUERY.split()) + "\"\n")
-    click.echo(_run_query(paths, DEMO_QUERY, max_rows=50))
+    click.echo(f"build database:     {paths.build_db} (the pipeline's; not for queries)")
+    from flows.publishing import warehouse
+
+    click.echo(f"serving catalog:    {warehouse(paths).serving_db} (query this, read-only)")
+    click.echo(f"published version:  {result.publish.version_id}")
+    demo_query = _demo_query(paths)
+    click.echo("\nexample: segmart query \"" + " ".join(demo_query.split()) + "\"\n")
+    click.echo(_run_query(paths, demo_query, max_rows=50))
 
 
-def _run_query(paths: Paths, sql: str, max_rows: int) -> str:
+SEGMENTS_QUERY = """\
+select m.segment_id, m.segment_name, count(*) as customers,
+       round(100.0 * count(*) / sum(count(*)) over (), 1) as pct
+from current_membership m
+group by all
+order by 1"""
+
+
+def _demo_query(paths: Paths) -> str:
+    """Segment sizes once segmentation is published; the reconciliation of every source before."""
+    from flows.publishing import warehouse
+    from python_models.publishing import connect_serving
+
+    con = connect_serving(warehouse(paths))
+    try:
+        has_segments = con.sql("select count(*) from duckdb_views() where view_name = 'current_membership'"
+                               ).fetchall()[0][0]
+    finally:
+        con.close()
+    return SEGMENTS_QUERY if has_segments else DEMO_QUERY
+
+
+def _run_query(paths: Paths, sql: str, max_rows: int, build: bool = False) -> str:
+    from flows.publishing import warehouse
     from flows.query import ReadOnlyQueryError, run_read_only_query
 
     try:
-        return run_read_only_query(paths.build_db, sql, max_rows=max_rows)
+        db = paths.build_db if build else warehouse(paths).serving_db
+        return run_read_only_query(db, sql, max_rows=max_rows)
     except ReadOnlyQueryError as exc:
         raise click.ClickException(str(exc)) from exc
 
@@ -209,9 +240,10 @@ def _run_query(paths: Paths, sql: str, max_rows: int) -> str:
 @lake_option
 @click.argument("sql")
 @click.option("--max-rows", type=int, default=40, show_default=True)
-def query(lake_dir: Path | None, sql: str, max_rows: int) -> None:
-    """Run a read-only SQL query on the warehouse and print the result."""
-    click.echo(_run_query(Paths.from_env(lake_dir), sql, max_rows))
+@click.option("--build", is_flag=True, help="Query the build database instead (not while a refresh runs).")
+def query(lake_dir: Path | None, sql: str, max_rows: int, build: bool) -> None:
+    """Run a read-only SQL query on the published version (the serving catalog) and print the result."""
+    click.echo(_run_query(Paths.from_env(lake_dir), sql, max_rows, build))
 
 
 @main.group()
@@ -263,6 +295,19 @@ from flows.cli_report import report  # noqa: E402
 main.add_command(export)
 main.add_command(experiment)
 main.add_command(report)
+
+from flows import publish_cli  # noqa: E402
+
+main.add_command(publish_cli.publish)
+main.add_command(publish_cli.versions)
+main.add_command(publish_cli.diff)
+main.add_command(publish_cli.rollback)
+
+from flows.cli_fetch import fetch  # noqa: E402
+from flows.cli_serve import serve  # noqa: E402
+
+main.add_command(fetch)
+main.add_command(serve)
 
 if __name__ == "__main__":
     main()

@@ -1,4 +1,9 @@
-"""Prefect flow: ingest the landing zone, then `dbt build` the project on the raw zone."""
+"""Prefect flow: ingest the landing zone, `dbt build` the project, check the gates, publish a version.
+
+Write-audit-publish: dbt writes only the build database, which users never open; the publisher
+copies every model tagged `publish` into an immutable version, reads every model tagged `gates`,
+and switches the serving catalog to the new version only if every gate passed.
+"""
 
 from __future__ import annotations
 
@@ -14,8 +19,18 @@ from prefect.artifacts import create_markdown_artifact  # noqa: E402
 
 from flows.dbt_runner import DbtRun, run_dbt  # noqa: E402
 from flows.ingest_flow import ingest_landing, publish_ingest_artifact  # noqa: E402
+from flows.publishing import publish_build  # noqa: E402
 from flows.settings import Paths  # noqa: E402
 from python_models.lake import IngestReport  # noqa: E402
+from python_models.publishing import PublishResult  # noqa: E402
+
+
+class GatesFailed(RuntimeError):
+    """The build finished but a validation gate failed: the version is kept, not served."""
+
+    def __init__(self, result: PublishResult):
+        super().__init__(result.summary())
+        self.result = result
 
 
 @dataclass
@@ -23,6 +38,7 @@ class RefreshResult:
     ingest: IngestReport
     dbt: DbtRun
     seconds: dict[str, float] = field(default_factory=dict)
+    publish: PublishResult | None = None
 
 
 # No retries: a failing model or test is a bug or bad data, and retrying would only hide it.
@@ -34,8 +50,55 @@ def dbt_build(lake_dir: str, select: list[str] | None = None) -> DbtRun:
     return run
 
 
+# No retries either: publishing is local file copies; a failure is a bug to see, not to repeat.
+@task(name="audit-and-publish")
+def audit_and_publish(lake_dir: str) -> PublishResult:
+    result = publish_build(Paths.from_env(lake_dir))
+    logger = get_run_logger()
+    (logger.info if result.published else logger.error)(result.summary())
+    return result
+
+
+def _size(path) -> str:
+    from pathlib import Path
+
+    path = Path(path)
+    files = [path] if path.is_file() else [p for p in path.rglob("*") if p.is_file()] if path.is_dir() else []
+    return f"{sum(p.stat().st_size for p in files) / 1e6:,.1f} MB"
+
+
+def refresh_markdown(report: IngestReport, run: DbtRun, result: PublishResult | None,
+                     timings: dict[str, float]) -> str:
+    paths = Paths.from_env()
+    lines = [
+        "# segmart refresh",
+        "",
+        f"* ingest: {report.summary()}",
+        f"* {run.summary().splitlines()[0]}",
+        f"* build database: {paths.build_db} ({_size(paths.build_db)})",
+    ]
+    if result is not None:
+        state = "published" if result.published else "**NOT published** (a gate failed; kept for inspection)"
+        lines += [
+            f"* version: `{result.version_id}` {state}; previously served: `{result.previous_version_id}`",
+            f"* version folder: {result.path} ({_size(result.path)})",
+            "",
+            "| published table | rows |",
+            "|---|---:|",
+            *(f"| {table} | {rows:,} |" for table, rows in sorted(result.tables.items())),
+        ]
+        if result.gates:
+            lines += ["", "| gate | value | threshold | passed | detail |", "|---|---:|---:|---|---|"]
+            lines += [f"| {g['area']}/{g['gate']} | {g['value']} | {g['threshold']} | "
+                      f"{'yes' if g['passed'] else '**NO**'} | {g.get('detail') or ''} |" for g in result.gates]
+        else:
+            lines += ["", "no gates defined (no model tagged `gates`)"]
+    lines += ["", "| stage | seconds |", "|---|---:|", *(f"| {k} | {v:.1f} |" for k, v in timings.items())]
+    return "\n".join(lines)
+
+
 @flow(name="segmart-refresh")
-def refresh_flow(lake_dir: str, sources: str | None = None) -> RefreshResult:
+def refresh_flow(lake_dir: str, sources: str | None = None, publish: bool = True) -> RefreshResult:
     timings = {}
     start = time.perf_counter()
     report = ingest_landing(lake_dir, sources, None)
@@ -44,16 +107,16 @@ def refresh_flow(lake_dir: str, sources: str | None = None) -> RefreshResult:
     start = time.perf_counter()
     run = dbt_build(lake_dir)
     timings["dbt_build"] = time.perf_counter() - start
+    result = None
+    if publish:
+        start = time.perf_counter()
+        result = audit_and_publish(lake_dir)
+        timings["publish"] = time.perf_counter() - start
     create_markdown_artifact(
         key="refresh-summary",
-        markdown="\n".join(
-            [
-                "# segmart refresh",
-                f"* {report.summary()}",
-                f"* {run.summary().splitlines()[0]}",
-                *(f"* {stage}: {secs:.1f} s" for stage, secs in timings.items()),
-            ]
-        ),
-        description="ingest and dbt build of one refresh",
+        markdown=refresh_markdown(report, run, result, timings),
+        description=(result.summary().splitlines()[0] if result else "ingest and dbt build, not published"),
     )
-    return RefreshResult(report, run, timings)
+    if result is not None and not result.published:
+        raise GatesFailed(result)
+    return RefreshResult(report, run, timings, result)

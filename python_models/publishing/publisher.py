@@ -15,7 +15,7 @@ import subprocess
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import duckdb
@@ -75,13 +75,12 @@ def code_version(repo_dir: Path | None = None) -> str:
 
 def new_version_id(warehouse: Warehouse, content_hash: str, now: datetime | None = None) -> str:
     """'v<UTC timestamp>Z-<content hash>': sorts by time, and equal content has the same suffix."""
-    now = now or utc_now()
-    stamp = now.astimezone(UTC).replace(microsecond=0)
-    while True:
-        candidate = f"v{stamp:%Y%m%dT%H%M%S}Z-{content_hash[:8]}"
-        if not warehouse.version_dir(candidate).exists():
-            return candidate
-        stamp = stamp.fromtimestamp(stamp.timestamp() + 1, UTC)
+    stamp = (now or utc_now()).astimezone(UTC).replace(microsecond=0)
+    # two publishes in one second: the later one takes the next second, so ids keep sorting by time
+    latest = max((v.split("-")[0] for v in warehouse.version_ids()), default="")
+    while f"v{stamp:%Y%m%dT%H%M%S}Z" <= latest:
+        stamp += timedelta(seconds=1)
+    return f"v{stamp:%Y%m%dT%H%M%S}Z-{content_hash[:8]}"
 
 
 def read_gates(con: duckdb.DuckDBPyConnection, relations: list[Relation]) -> list[dict]:
