@@ -32,6 +32,10 @@ class DemoBuild:
     dbt: DbtRun
 
     @property
+    def target(self) -> Path:
+        return self.paths.warehouse_dir / "target"
+
+    @property
     def truth(self) -> Path:
         return self.lake / "ground_truth"
 
@@ -51,6 +55,20 @@ def demo_build(tmp_path_factory) -> DemoBuild:
     generate_lake(lake, people=DEMO_PEOPLE, seed=DEMO_SEED)
     report = ingest(lake)
     paths = Paths(lake.resolve(), work, work / "build.duckdb", REPO_ROOT / "dbt_project", REPO_ROOT)
-    run = run_dbt(["build"], paths, raise_on_failure=False)
+    # its own target path, so the manifest the publisher reads is this build's
+    run = run_dbt(["build", "--target-path", str(work / "target")], paths, raise_on_failure=False)
     assert run.success, run.summary()
     return DemoBuild(lake, paths, report, run)
+
+
+@pytest.fixture(scope="session")
+def demo_published(demo_build):
+    """The demo build published once into its own warehouse: (Warehouse, PublishResult)."""
+    from python_models.artifacts import artifacts_dir
+    from python_models.publishing import Warehouse, publish
+
+    demo_build.paths.export_env()
+    root = demo_build.paths.warehouse_dir / "warehouse"
+    result = publish(demo_build.paths.build_db, demo_build.target / "manifest.json", root,
+                     project_dir=demo_build.paths.dbt_project_dir, artifacts_dir=artifacts_dir())
+    return Warehouse(root), result
