@@ -1,0 +1,10 @@
+# The fitted parameters (medians, scaler statistics, categories) of the persisted preprocessor.
+from python_models.artifacts import artifacts_dir
+from python_models.preprocessing.dbt_adapter import params_table
+
+
+def model(dbt, session):
+    dbt.config(materialized="table")
+    matrix = dbt.ref("int_features__feature_matrix")
+    ids = matrix.project("customer_id").df()["customer_id"]
+    return params_table(artifacts_dir() / "preprocessor", list(matrix.columns), ids)
