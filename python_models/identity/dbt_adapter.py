@@ -18,6 +18,7 @@ import pyarrow as pa
 from python_models.artifacts import artifacts_dir
 from python_models.identity.golden_record import DEFAULT_FIELD_RULES, FieldRule
 from python_models.identity.pipeline import ResolutionConfig, ResolutionResult, resolve
+from python_models.identity.review import read_labels_file
 from python_models.identity.standardise import nickname_table
 
 # stg_crm__contacts column -> the name resolve() expects
@@ -68,9 +69,19 @@ def read_labels(path: str | Path | None) -> pd.DataFrame | None:
     """Reviewed pairs stored by ``segmart review import`` (None when there are none)."""
     if not path or not Path(path).is_file():
         return None
-    labels = pd.read_csv(path, dtype={"left_record": str, "right_record": str, "pair_id": str})
-    labels = labels[labels["label"].notna()]
+    labels, _ = read_labels_file(path)
     return labels if len(labels) else None
+
+
+def review_labels_table(path: str | Path | None) -> pa.Table:
+    """Body of ``int_identity__review_labels``: the stored labels, typed, empty when none."""
+    labels = read_labels(path)
+    if labels is None:
+        labels = pd.DataFrame({c: [] for c in LABEL_COLUMNS})
+    return pa.Table.from_pandas(
+        labels[LABEL_COLUMNS].astype({"pair_id": "string", "left_record": "string", "right_record": "string",
+                                      "match_probability": "float64", "sample_weight": "float64",
+                                      "label": "int64"}), preserve_index=False)
 
 
 def _to_arrow(frame: pd.DataFrame) -> pa.Table:
@@ -91,7 +102,7 @@ def _typed(frame: pd.DataFrame, ints: tuple[str, ...] = ()) -> pd.DataFrame:
     return frame.astype({c: ("int64" if c in ints else "string") for c in frame.columns})
 
 
-def write_outputs(result: ResolutionResult) -> None:
+def write_outputs(result: ResolutionResult, cfg: ResolutionConfig) -> None:
     import pyarrow.parquet as pq
 
     golden = result.golden.copy()
@@ -99,7 +110,10 @@ def write_outputs(result: ResolutionResult) -> None:
         golden[col] = _booleans(golden[col])
     pairs = result.pairs.drop(columns=["rules"], errors="ignore")
     stats = {**{k: v for k, v in result.stats.items() if not isinstance(v, dict)},
-             **{f"seconds_{k}": v for k, v in result.timings.items()}}
+             **{f"seconds_{k}": v for k, v in result.timings.items()},
+             # the settings the gates check against
+             "config_threshold": cfg.threshold, "config_max_cluster_size": cfg.max_cluster_size,
+             "config_max_shared_identifier": cfg.max_shared_identifier}
     frames = {
         "pairs": pairs,
         "golden": golden,
@@ -133,7 +147,7 @@ def run_resolution(session, this, contacts, nicknames, source_priority, threshol
     labels = read_labels(labels_path) if cfg.scorer == "classifier" else None
     result = resolve(contacts_frame(contacts.df()), cfg, previous_ids=previous_assignment(session, this),
                      labels=labels)
-    write_outputs(result)
+    write_outputs(result, cfg)
     records = result.records.drop(columns=["rid"])
     records["cluster"] = records["cluster"].astype("int64")
     return _to_arrow(records)
