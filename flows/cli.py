@@ -37,6 +37,10 @@ class SegmartGroup(click.Group):
 def main(ctx: click.Context, debug: bool) -> None:
     """segmart: warehouse-native audience segmentation (dbt + DuckDB + Prefect)."""
     ctx.obj = {"debug": debug}
+    from flows.cli_errors import PREFECT_COMMANDS, hide_prefect_run_failures
+
+    if not debug and ctx.invoked_subcommand in PREFECT_COMMANDS:
+        hide_prefect_run_failures()
 
 
 lake_option = click.option(
