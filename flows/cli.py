@@ -313,5 +313,9 @@ from flows.cli_serve import serve  # noqa: E402
 main.add_command(fetch)
 main.add_command(serve)
 
+from flows.cli_review import review  # noqa: E402
+
+main.add_command(review)
+
 if __name__ == "__main__":
     main()
