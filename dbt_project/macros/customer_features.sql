@@ -73,6 +73,8 @@ order_features as (
         min(orders.ordered_at_utc) as first_order_at,
         max(orders.ordered_at_utc) as last_order_at,
         count(*) filter (where orders.ordered_at_utc >= cutoff.cutoff_at - interval 90 day) as orders_last_90d,
+        avg(case when orders.channel = 'app' then 1.0 else 0.0 end) as app_order_share,
+        avg(case when orders.channel = 'marketplace' then 1.0 else 0.0 end) as marketplace_order_share,
         coalesce(sum(orders.amount) filter (where orders.ordered_at_utc >= cutoff.cutoff_at - interval 90 day), 0)
             as monetary_last_90d
     from orders
@@ -151,6 +153,11 @@ web_features as (
         avg(case when sessions.page_views <= 1 and sessions.interactions = 0 then 1.0 else 0.0 end) as web_bounce_rate,
         avg(sessions.page_views) as web_pages_per_session,
         sum(sessions.add_to_carts) as web_add_to_cart_count,
+        avg(case when sessions.device = 'mobile' then 1.0 else 0.0 end) as web_mobile_session_share,
+        avg(case when sessions.device = 'desktop' then 1.0 else 0.0 end) as web_desktop_session_share,
+        avg(case when sessions.traffic_medium = 'social' then 1.0 else 0.0 end) as web_social_traffic_share,
+        avg(case when sessions.traffic_medium = 'affiliate' then 1.0 else 0.0 end) as web_affiliate_traffic_share,
+        avg(case when sessions.traffic_medium = 'email' then 1.0 else 0.0 end) as web_email_traffic_share,
         min(sessions.started_at) as first_visit_at,
         max(sessions.started_at) as last_visit_at
     from sessions
@@ -314,6 +321,8 @@ final as (
         {%- endfor %}
         cast(category_share_other as double) as category_share_other,
         cast(preferred_channel as varchar) as preferred_channel,
+        cast(app_order_share as double) as app_order_share,
+        cast(marketplace_order_share as double) as marketplace_order_share,
 
         cast(coalesce(web_session_count, 0) as bigint) as web_session_count,
         cast(coalesce(web_sessions_last_30d, 0) as bigint) as web_sessions_last_30d,
@@ -322,6 +331,11 @@ final as (
         cast(web_pages_per_session as double) as web_pages_per_session,
         cast(coalesce(web_add_to_cart_count, 0) as bigint) as web_add_to_cart_count,
         cast(date_diff('day', last_visit_at, cutoff_at) as bigint) as days_since_last_visit,
+        cast(web_mobile_session_share as double) as web_mobile_session_share,
+        cast(web_desktop_session_share as double) as web_desktop_session_share,
+        cast(web_social_traffic_share as double) as web_social_traffic_share,
+        cast(web_affiliate_traffic_share as double) as web_affiliate_traffic_share,
+        cast(web_email_traffic_share as double) as web_email_traffic_share,
         cast(preferred_device as varchar) as preferred_device,
         cast(preferred_traffic_medium as varchar) as preferred_traffic_medium,
 
