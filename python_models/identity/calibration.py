@@ -50,7 +50,7 @@ def review_sample(
 
     ``records`` is the contacts table indexed by rid (row position). ``near_threshold_share`` of
     the sample goes to the two bands on each side of the threshold, the rest is spread evenly
-    over the other non-empty bands.
+    over the other non-empty bands; quota a band cannot fill moves to bands with pairs to spare.
     """
     rng = np.random.default_rng(seed)
     probs = scored_pairs["match_probability"].to_numpy()
@@ -67,10 +67,23 @@ def review_sample(
         quota[b] = n_near // max(len(near), 1)
     for b in far:
         quota[b] = (n - n_near) // len(far)
+    # a band with fewer pairs than its quota hands the rest to bands that have spare pairs, near
+    # ones first, so a sparse region around the threshold does not shrink the sample
+    takes = {b: min(q, int(counts[b])) for b, q in quota.items()}
+    remaining = n - sum(takes.values())
+    for group in (sorted(near), far):
+        while remaining > 0:
+            spare = [b for b in group if counts[b] > takes[b]]
+            if not spare:
+                break
+            share = max(remaining // len(spare), 1)
+            for b in spare:
+                extra = min(share, int(counts[b]) - takes[b], remaining)
+                takes[b] += extra
+                remaining -= extra
     picked = []
-    for b, q in sorted(quota.items()):
+    for b, take in sorted(takes.items()):
         idx = np.flatnonzero(band == b)
-        take = min(q, len(idx))
         if take <= 0:
             continue
         chosen = rng.choice(idx, size=take, replace=False)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import duckdb
+import numpy as np
 import pandas as pd
 import pytest
 
+from python_models.identity.calibration import review_sample
 from python_models.identity.dbt_adapter import build_config, review_labels_table
 from python_models.identity.golden_record import DEFAULT_FIELD_RULES
 from python_models.identity.review import (
@@ -86,3 +88,17 @@ def test_export_samples_scored_pairs_with_record_summaries():
     top = sample.iloc[0]
     assert top["match_probability"] == 0.95 and "first_name=Anne" in top["right_summary"]
     assert sample["label"].isna().all()
+
+
+def test_review_sample_fills_its_size_when_bands_near_the_threshold_are_sparse():
+    rng = np.random.default_rng(0)
+    # most pairs are clear non-matches or clear matches; only 5 lie between 0.6 and 0.95
+    p = np.concatenate([rng.uniform(0, 0.1, 900), rng.uniform(0.99, 1.0, 300), [0.65, 0.75, 0.82, 0.87, 0.93]])
+    pairs = pd.DataFrame({"rid_l": np.arange(len(p)), "rid_r": np.arange(len(p)) + len(p), "match_probability": p})
+    records = pd.DataFrame({"source_system": "crm", "source_record_id": [str(i) for i in range(2 * len(p))]})
+    sample = review_sample(pairs, records, n=100, threshold=0.85, seed=0)
+    assert len(sample) == 100 and sample["pair_id"].is_unique
+    assert sample["match_probability"].between(0.6, 0.95).sum() == 5  # every scarce pair near the threshold
+    # weights still reweight each band to its size
+    band_sizes = sample.groupby("band")["sample_weight"].sum().round().sum()
+    assert band_sizes == len(p)
