@@ -5,6 +5,8 @@
 
 Datasets:
 * chicago: ../shared/datasets/chicago_childhood_sites (real, 3,337 records, ground truth 'True Id');
+* staged: the contacts of a dbt build database (``--build-db``, ``int_identity__contacts``: the same
+  input ``dbt build`` resolves), ground truth from ``--lake``;
 * synthetic: the demo lake's contacts (``python_models.generate.generate_lake``) when that generator
   exists, else bench/identity/synth.py (same kinds of noise), at ``--people`` people.
 
@@ -60,6 +62,23 @@ def load_chicago() -> tuple[pd.DataFrame, np.ndarray]:
         "phone_raw": df["Phone"],  # 7-digit local numbers; 'Email Address' holds dates, not mapped
     })
     return contacts, df["True Id"].to_numpy()
+
+
+def load_staged(build_db: str, lake: str) -> tuple[pd.DataFrame, np.ndarray, str]:
+    """The contacts exactly as ``dbt build`` hands them to identity resolution
+    (int_identity__contacts, renamed by the dbt adapter), truth from the lake's ground truth."""
+    import duckdb
+
+    from python_models.identity.dbt_adapter import contacts_frame
+
+    with duckdb.connect(build_db, read_only=True) as con:
+        contacts = contacts_frame(con.sql("select * from int_identity__contacts").df())
+    truth = pd.read_csv(Path(lake) / "ground_truth" / "contact_records.csv", dtype=str)
+    person = contacts.merge(truth, on=["source_system", "source_record_id"], how="left")["person_id"]
+    if person.isna().any():
+        raise SystemExit(f"{int(person.isna().sum())} staged contacts are not in {lake}/ground_truth")
+    contacts.insert(0, "rid", np.arange(len(contacts)))
+    return contacts, person.to_numpy(), f"dbt staging of {build_db} (int_identity__contacts, {len(contacts)} records)"
 
 
 def load_synthetic(people: int, seed: int, work: Path) -> tuple[pd.DataFrame, np.ndarray, str]:
@@ -335,6 +354,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scale-people", type=int, default=0,
                         help="also time ours alone on the synthetic contacts of this many people")
     parser.add_argument("--work", default="/tmp/identity_bench")
+    parser.add_argument("--build-db", default=None,
+                        help="dataset 'staged': a dbt build database (reads int_identity__contacts)")
+    parser.add_argument("--lake", default=None, help="dataset 'staged': the lake it was built from (ground truth)")
     parser.add_argument("--write", default=None, help="write the Markdown report to this file")
     parser.add_argument("--report-from", default=None,
                         help="only rewrite the Markdown report from a JSON saved by a previous --write run")
@@ -354,6 +376,10 @@ def main(argv: list[str] | None = None) -> int:
             contacts, truth = load_chicago()
         elif name == "synthetic":
             contacts, truth, note = load_synthetic(args.people, args.seed, work)
+        elif name == "staged":
+            if not (args.build_db and args.lake):
+                raise SystemExit("--datasets staged needs --build-db and --lake")
+            contacts, truth, note = load_staged(args.build_db, args.lake)
         else:
             raise SystemExit(f"unknown dataset {name}")
         res = bench_dataset(name, contacts, truth, args, work)
