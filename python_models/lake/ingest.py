@@ -147,7 +147,8 @@ def _ingest_locked(lake_dir, specs: list[SourceSpec], load_id: str, on_file) -> 
     zone = RawZone(lake_dir)
     zone.ensure_schema_files()
     history = zone.manifest().to_pylist()
-    loaded_by_sha = {r["file_sha256"]: r for r in history if r["status"] == "loaded"}
+    # Duplicates are per source: the same bytes under another source are read with that source's settings.
+    loaded_by_sha = {(r["source_system"], r["file_sha256"]): r for r in history if r["status"] == "loaded"}
     # A file still sitting in landing is not a new delivery: a loaded or skipped one is done, a rejected one is
     # retried only once its source's settings change (the fix a user makes after reading the reason).
     already_seen = {
@@ -163,7 +164,7 @@ def _ingest_locked(lake_dir, specs: list[SourceSpec], load_id: str, on_file) -> 
 
     # 1. decide, in landing order, which files are new and which repeat content already seen
     planned: list[tuple[SourceSpec, Path, dict, str | None]] = []  # (spec, path, row, first file in this load)
-    first_in_load: dict[str, str] = {}
+    first_in_load: dict[tuple[str, str], str] = {}
     for spec in specs:
         spec_sha = spec.fingerprint()
         for path in spec.files():
@@ -179,19 +180,19 @@ def _ingest_locked(lake_dir, specs: list[SourceSpec], load_id: str, on_file) -> 
                 "source_spec_sha256": spec_sha,
             }
             twin = None
-            if sha in loaded_by_sha:
-                first = loaded_by_sha[sha]
+            if (spec.name, sha) in loaded_by_sha:
+                first = loaded_by_sha[(spec.name, sha)]
                 row["status"] = "skipped_duplicate"
                 row["message"] = (
                     f"identical content (sha256) already loaded from {first['source_file']} "
                     f"in load {first['load_id']}"
                 )
-            elif sha in first_in_load:
-                twin = first_in_load[sha]
+            elif (spec.name, sha) in first_in_load:
+                twin = first_in_load[(spec.name, sha)]
                 row["status"] = "skipped_duplicate"
                 row["message"] = f"identical content (sha256) already loaded from {twin} in load {load_id}"
             else:
-                first_in_load[sha] = shown
+                first_in_load[(spec.name, sha)] = shown
             planned.append((spec, path, row, twin))
 
     # 2. read the new files, several at a time

@@ -169,6 +169,56 @@ def canonical_batch(
     return pa.Table.from_arrays(arrays, names=names)
 
 
+MAX_FIELD_CHARS = 65_536
+
+
+def _screen(
+    table: pa.Table, numbers: np.ndarray, header: list[str] | None, raw_text
+) -> tuple[pa.Table, np.ndarray, list[Reject]]:
+    """Take out records that parse but cannot be real data, each as a reject with its reason.
+
+    A header line repeated mid-file (concatenated exports), a NUL byte (binary data in a text file)
+    or a field longer than MAX_FIELD_CHARS would otherwise reach staging as a plausible-looking row.
+    `raw_text(i)` rebuilds row i's text for the reject listing.
+    """
+    n = table.num_rows
+    if n == 0:
+        return table, numbers, []
+    reasons: list[list[str]] = [[] for _ in range(n)]
+    if header:
+        same = pa.array([True] * n)
+        for name in header:
+            col = table.column(name).combine_chunks()
+            same = pc.and_(same, pc.fill_null(pc.equal(pc.utf8_trim_whitespace(col), name), False))
+        for i in np.flatnonzero(same.to_numpy(zero_copy_only=False)):
+            reasons[i].append("repeated header line (files concatenated?)")
+    for name in table.column_names:
+        col = table.column(name).combine_chunks()
+        if not pa.types.is_string(col.type) and not pa.types.is_large_string(col.type):
+            continue
+        nul = pc.fill_null(pc.match_substring(col, "\x00"), False).to_numpy(zero_copy_only=False)
+        for i in np.flatnonzero(nul):
+            reasons[i].append(f"NUL byte in field {name!r} (binary data in a text file)")
+        long = pc.fill_null(pc.greater(pc.utf8_length(col), MAX_FIELD_CHARS), False).to_numpy(zero_copy_only=False)
+        for i in np.flatnonzero(long):
+            size = len(col[int(i)].as_py())
+            reasons[i].append(f"oversized field {name!r}: {size:,} characters (limit {MAX_FIELD_CHARS:,})")
+    bad = [i for i in range(n) if reasons[i]]
+    if not bad:
+        return table, numbers, []
+    rejects = [Reject(int(numbers[i]), "; ".join(reasons[i]), raw_text(i)) for i in bad]
+    keep = np.ones(n, dtype=bool)
+    keep[bad] = False
+    return table.filter(pa.array(keep)), numbers[keep], rejects
+
+
+def _csv_text(table: pa.Table, spec: SourceSpec):
+    def text(i: int) -> str:
+        return spec.delimiter.join("" if v is None else str(v) for v in (c[i].as_py() for c in table.columns))
+
+    return text
+
+
 def _next_numbers(cursor: int, count: int, rejected: set[int]) -> np.ndarray:
     """The first `count` record numbers from `cursor` on that were not rejected."""
     span = count + sum(1 for r in rejected if r >= cursor)
@@ -245,10 +295,16 @@ def read_csv(path: Path, spec: SourceSpec, source_file: str, sha256: str) -> tup
                 table = pa.table(
                     {h: pa.array([f[j] or None for _, f in recovered], pa.string()) for j, h in enumerate(header)}
                 )
-                result.rows_written += table.num_rows
                 numbers = np.array([n for n, _ in recovered], dtype=np.int64)
-                yield canonical_batch(spec, table, numbers, source_file, sha256, extra)
+                yield from emit(table, numbers)
         pending.clear()
+
+    def emit(table: pa.Table, numbers: np.ndarray) -> Iterator[pa.Table]:
+        table, numbers, screened = _screen(table, numbers, header, _csv_text(table, spec))
+        result.rejects.extend(screened)
+        if table.num_rows:
+            result.rows_written += table.num_rows
+            yield canonical_batch(spec, table, numbers, source_file, sha256, extra)
 
     def batches() -> Iterator[pa.Table]:
         cursor = 1
@@ -260,10 +316,7 @@ def read_csv(path: Path, spec: SourceSpec, source_file: str, sha256: str) -> tup
                     continue
                 parser_numbers = _next_numbers(cursor, batch.num_rows, rejected_numbers)
                 cursor = int(parser_numbers[-1]) + 1
-                result.rows_written += batch.num_rows
-                yield canonical_batch(
-                    spec, pa.Table.from_batches([batch]), renumber(parser_numbers), source_file, sha256, extra
-                )
+                yield from emit(pa.Table.from_batches([batch]), renumber(parser_numbers))
             yield from drain_pending()
         except pa.ArrowInvalid as exc:
             message = str(exc)
@@ -365,15 +418,36 @@ def read_json(path: Path, spec: SourceSpec, source_file: str, sha256: str) -> tu
             }
             table = pa.table(cols) if cols else pa.table({"_": pa.nulls(len(chunk))})
             numbers = np.array([i for i, _ in chunk], dtype=np.int64)
-            result.rows_written += len(chunk)
+            by_number = dict(chunk)
+            table, numbers, screened = _screen(
+                table, numbers, None, lambda i, nums=numbers, recs=by_number: json.dumps(recs[int(nums[i])], ensure_ascii=False)
+            )
+            result.rejects.extend(screened)
+            if table.num_rows == 0:
+                continue
+            result.rows_written += table.num_rows
             yield canonical_batch(spec, table, numbers, source_file, sha256, extra)
 
     return result, batches()
 
 
+# Containers that arrive under a text file's name: a decoding error would blame the encoding instead.
+_CONTAINER_MAGIC = (
+    (b"\x1f\x8b", "gzip-compressed: decompress it (gunzip) before landing it"),
+    (b"PK\x03\x04", "a zip archive (or an .xlsx workbook): extract it or export the sheet as CSV"),
+    (b"PAR1", "a Parquet file: export it as CSV or JSON"),
+    (b"\xd0\xcf\x11\xe0", "an old Excel/Office document: export the sheet as CSV"),
+)
+
+
 def read_landed_file(path: Path, spec: SourceSpec, source_file: str, sha256: str):
     if path.stat().st_size == 0:
         raise FileRejected("empty file (0 bytes)")
+    with path.open("rb") as fh:
+        head = fh.read(8)
+    for magic, what in _CONTAINER_MAGIC:
+        if head.startswith(magic):
+            raise FileRejected(f"the file is not {spec.format.upper()} text: it is {what}")
     if spec.format == "json":
         return read_json(path, spec, source_file, sha256)
     return read_csv(path, spec, source_file, sha256)

@@ -282,3 +282,45 @@ def test_a_copy_of_a_rejected_file_is_rejected_too(tmp_path):
     outcomes = {f.file.split("/")[-1]: f for f in ingest(lake).files}
     assert outcomes["a.csv"].status == outcomes["b.csv"].status == "rejected"
     assert "same content as landing/crm/a.csv" in outcomes["b.csv"].message
+
+
+def test_compressed_or_binary_files_are_named_for_what_they_are(tmp_path):
+    import gzip
+
+    lake = make_lake(tmp_path, {"a.csv": gzip.compress(GOOD.encode()), "b.csv": b"PK\x03\x04rest-of-a-zip"})
+    outcomes = {f.file.split("/")[-1]: f for f in ingest(lake).files}
+    assert outcomes["a.csv"].status == outcomes["b.csv"].status == "rejected"
+    assert "gzip-compressed" in outcomes["a.csv"].message
+    assert "zip archive" in outcomes["b.csv"].message
+
+
+def test_records_that_parse_but_cannot_be_data_are_rejected_with_their_reason(tmp_path):
+    from python_models.lake.readers import MAX_FIELD_CHARS
+
+    long_name = "X" * (MAX_FIELD_CHARS + 1)
+    text = f"id,name,mail,born\n1,Ann,a@x.org,\nid,name,mail,born\n3,C\x00y,c@x.org,\n4,{long_name},d@x.org,\n5,Ed,,\n"
+    lake = make_lake(tmp_path, {"a.csv": text})
+    (outcome,) = ingest(lake).files
+    assert (outcome.rows_landed, outcome.rows_written, outcome.rows_rejected) == (5, 2, 3)
+    assert [r["source_record_id"] for r in raw_rows(lake)] == ["1", "5"]
+    rejects = {r["record_number"]: r for r in parquet_rows(lake, "_rejects")}
+    assert "repeated header line" in rejects[2]["reason"]
+    assert "NUL byte in field 'name'" in rejects[3]["reason"] and "\x00" in rejects[3]["raw_record"]
+    assert f"oversized field 'name': {MAX_FIELD_CHARS + 1:,} characters" in rejects[4]["reason"]
+    assert long_name in rejects[4]["raw_record"]
+
+
+def test_the_same_bytes_under_another_source_are_read_with_that_sources_settings(tmp_path):
+    lake = make_lake(tmp_path, {"a.csv": GOOD.replace("Ann", "Zoë").encode("latin-1")})
+    other = lake / "landing" / "crm_latin1"
+    other.mkdir()
+    (other / "a.csv").write_bytes((lake / "landing" / "crm" / "a.csv").read_bytes())
+    with (lake / "sources.yml").open("a") as fh:
+        fh.write(
+            "  - name: crm_latin1\n    entity: contacts\n    encoding: latin-1\n"
+            "    columns: {source_record_id: id, full_name: name}\n"
+        )
+    outcomes = {f.source: f for f in ingest(lake).files}
+    assert outcomes["crm"].status == "rejected" and "set 'encoding:'" in outcomes["crm"].message
+    assert outcomes["crm_latin1"].status == "loaded"
+    assert {r["full_name"] for r in raw_rows(lake)} == {"Zoë Lee", "Bob Ray"}
