@@ -42,7 +42,35 @@
     {{ return([parsed ~ ' < 0', "'negative " ~ column ~ "'"]) }}
 {%- endmacro %}
 
-{#- A required number that is present but not a number. -#}
+{#- A required number that is present but not a number (a number too large for the column is a
+    range_check's business). -#}
 {% macro numeric_check(column, raw, parsed) -%}
-    {{ return([raw ~ ' is not null and ' ~ parsed ~ ' is null', "'non-numeric " ~ column ~ "'"]) }}
+    {{ return([raw ~ ' is not null and ' ~ parsed ~ ' is null and ' ~ parse_double(raw) ~ ' is null',
+               "'non-numeric " ~ column ~ "'"]) }}
+{%- endmacro %}
+
+{#- A required number that is a number but outside what the column can hold or plausibly be
+    (var `max_amount`, default 10,000,000 in the row's currency). -#}
+{% macro range_check(column, raw, limit=none) -%}
+    {{ return(['abs(' ~ parse_double(raw) ~ ') > ' ~ (limit or var('max_amount', 10000000)),
+               "'" ~ column ~ " out of range'"]) }}
+{%- endmacro %}
+
+{#- An event timestamp later than now plus var `max_future_days` (default 2: clock skew and time
+    zones) or earlier than var `min_event_date` (default 1990-01-01): a typo or a placeholder date
+    that would distort recency and seasonality features. -#}
+{% macro plausible_time_checks(column, parsed) -%}
+    {{ return([
+        [parsed ~ " > timezone('UTC', now()) + to_days(" ~ var('max_future_days', 2) ~ ")",
+         "'timestamp in the future: " ~ column ~ "'"],
+        [parsed ~ " < timestamp '" ~ var('min_event_date', '1990-01-01') ~ "'",
+         "'timestamp before " ~ var('min_event_date', '1990-01-01') ~ ": " ~ column ~ "'"],
+    ]) }}
+{%- endmacro %}
+
+{#- An identifier that is a placeholder ('NULL', 'N/A', '-'...) exported in place of an empty
+    value: kept, it would merge unrelated records under one key. -#}
+{% macro placeholder_check(column) -%}
+    {{ return(['lower(' ~ column ~ ") in ('null', 'none', 'nil', 'nan', 'n/a', 'na', '#n/a', '-', '?', 'undefined')",
+               "'placeholder value in required column: " ~ column ~ "'"]) }}
 {%- endmacro %}

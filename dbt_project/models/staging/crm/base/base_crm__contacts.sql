@@ -142,6 +142,7 @@ checked as (
         end as birth_date,
         {{ quarantine_reasons([
             required_check('source_record_id'),
+            placeholder_check('source_record_id'),
             ["email is not null and not " ~ is_email_like('email'), "'email without @'"],
             ["country_input is not null and country is null", "'unknown country code: ' || country_input"],
             timezone_check([['created_at_raw', 'created_at_utc'], ['updated_at_raw', 'updated_at_utc']]),

@@ -45,8 +45,10 @@ checked as (
         *,
         {{ quarantine_reasons([
             required_check('campaign_id'),
+            placeholder_check('campaign_id'),
             required_check('event_type'),
             timezone_check([['event_at_raw', 'event_at_utc']]),
+        ] + plausible_time_checks('event_at', 'event_at_utc') + [
             negative_check('amount', 'amount'),
         ]) }} as _quarantine_reason
     from typed

@@ -39,6 +39,7 @@ checked as (
         *,
         {{ quarantine_reasons([
             required_check('campaign_id'),
+            placeholder_check('campaign_id'),
             timezone_check([['started_at_raw', 'started_at_utc'], ['ended_at_raw', 'ended_at_utc']]),
         ]) }} as _quarantine_reason
     from typed

@@ -51,11 +51,14 @@ checked as (
         *,
         {{ quarantine_reasons([
             required_check('order_id'),
+            placeholder_check('order_id'),
             required_check('ordered_at', 'ordered_at_raw'),
             timestamp_check('ordered_at', 'ordered_at_raw', 'ordered_at_utc'),
             timezone_check([['ordered_at_raw', 'ordered_at_utc']]),
+        ] + plausible_time_checks('ordered_at', 'ordered_at_utc') + [
             required_check('amount', 'amount_raw'),
             numeric_check('amount', 'amount_raw', 'amount'),
+            range_check('amount', 'amount_raw'),
             negative_check('amount', 'amount'),
             negative_check('quantity', 'quantity'),
             ["currency is not null and currency not in (select currencies.currency_code from currencies)",

@@ -41,12 +41,14 @@ checked as (
         *,
         {{ quarantine_reasons([
             required_check('interaction_id'),
+            placeholder_check('interaction_id'),
             required_check('platform'),
             required_check('handle'),
             required_check('interaction_type'),
             required_check('interacted_at', 'interacted_at_raw'),
             timestamp_check('interacted_at', 'interacted_at_raw', 'interacted_at_utc'),
             timezone_check([['interacted_at_raw', 'interacted_at_utc']]),
+        ] + plausible_time_checks('interacted_at', 'interacted_at_utc') + [
         ]) }} as _quarantine_reason
     from typed
 ),

@@ -48,11 +48,13 @@ checked as (
         *,
         {{ quarantine_reasons([
             required_check('event_id'),
+            placeholder_check('event_id'),
             required_check('session_id'),
             required_check('event_type'),
             required_check('event_at', 'event_at_raw'),
             timestamp_check('event_at', 'event_at_raw', 'event_at_utc'),
             timezone_check([['event_at_raw', 'event_at_utc']]),
+        ] + plausible_time_checks('event_at', 'event_at_utc') + [
             negative_check('duration_seconds', 'duration_seconds'),
         ]) }} as _quarantine_reason
     from typed
