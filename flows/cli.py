@@ -105,7 +105,10 @@ def ingest(lake_dir: Path | None, sources: Path | None, only: tuple[str, ...], n
     else:
         from flows.ingest_flow import ingest_flow
 
-        report = ingest_flow(str(paths.lake_dir), str(sources) if sources else None, list(only) or None)
+        from flows.cli_progress import spinner
+
+        with spinner("ingesting (Prefect flow)"):
+            report = ingest_flow(str(paths.lake_dir), str(sources) if sources else None, list(only) or None)
         for outcome in report.files:
             _echo_file(outcome)
     click.echo(report.summary())
@@ -126,10 +129,14 @@ def _echo_file(outcome) -> None:
 @click.option("--select", "-s", multiple=True, help="dbt node selection (repeatable).")
 def build(lake_dir: Path | None, select: tuple[str, ...]) -> None:
     """Run `dbt build` on the raw zone (staging, quality marts, tests)."""
+    from flows.cli_progress import spinner
     from flows.dbt_runner import run_dbt
+    from flows.refresh_lock import refresh_lock
 
+    paths = Paths.from_env(lake_dir)
     args = ["build"] + (["--select", *select] if select else [])
-    run = run_dbt(args, Paths.from_env(lake_dir))
+    with refresh_lock(paths.build_db, "segmart build"), spinner("dbt " + " ".join(args)):
+        run = run_dbt(args, paths)
     click.echo(run.summary())
 
 
@@ -153,7 +160,9 @@ def _refresh(paths: Paths, sources: Path | None, wait_seconds: float | None = No
     from flows.refresh_flow import refresh_flow
     from flows.refresh_lock import refresh_lock
 
-    with refresh_lock(paths.build_db, "segmart refresh", wait_seconds):
+    from flows.cli_progress import spinner
+
+    with refresh_lock(paths.build_db, "segmart refresh", wait_seconds), spinner("refresh (Prefect flow)"):
         result = refresh_flow(str(paths.lake_dir), str(sources) if sources else None)
     click.echo(result.ingest.summary())
     click.echo(result.dbt.summary())
@@ -316,6 +325,10 @@ main.add_command(serve)
 from flows.cli_review import review  # noqa: E402
 
 main.add_command(review)
+
+from flows.cli_stream import simulate_stream_command  # noqa: E402
+
+main.add_command(simulate_stream_command)
 
 if __name__ == "__main__":
     main()
