@@ -103,9 +103,8 @@ def ingest(lake_dir: Path | None, sources: Path | None, only: tuple[str, ...], n
 
         report = run_ingest(paths.lake_dir, sources, only=list(only) or None, on_file=_echo_file)
     else:
-        from flows.ingest_flow import ingest_flow
-
         from flows.cli_progress import spinner
+        from flows.ingest_flow import ingest_flow
 
         with spinner("ingesting (Prefect flow)"):
             report = ingest_flow(str(paths.lake_dir), str(sources) if sources else None, list(only) or None)
@@ -157,10 +156,9 @@ def refresh(lake_dir: Path | None, sources: Path | None, wait_seconds: float | N
 
 
 def _refresh(paths: Paths, sources: Path | None, wait_seconds: float | None = None):
+    from flows.cli_progress import spinner
     from flows.refresh_flow import refresh_flow
     from flows.refresh_lock import refresh_lock
-
-    from flows.cli_progress import spinner
 
     with refresh_lock(paths.build_db, "segmart refresh", wait_seconds), spinner("refresh (Prefect flow)"):
         result = refresh_flow(str(paths.lake_dir), str(sources) if sources else None)

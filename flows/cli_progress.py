@@ -19,10 +19,8 @@ def spinner(label: str, interval: float = 0.25) -> Iterator[None]:
     stream = sys.stderr
     if not stream.isatty():
         click.echo(f"{label} ...", err=True)
-        try:
-            yield
-        finally:
-            click.echo(f"{label}: {time.perf_counter() - started:.1f} s", err=True)
+        yield  # on failure the error line says what happened; no timing line
+        click.echo(f"{label}: done in {time.perf_counter() - started:.1f} s", err=True)
         return
     stop = threading.Event()
 
@@ -35,10 +33,13 @@ def spinner(label: str, interval: float = 0.25) -> Iterator[None]:
 
     thread = threading.Thread(target=spin, daemon=True)
     thread.start()
+    ok = False
     try:
         yield
+        ok = True
     finally:
         stop.set()
         thread.join()
-        stream.write(f"\r  {label}: {time.perf_counter() - started:.1f} s\n")
+        end = f"done in {time.perf_counter() - started:.1f} s" if ok else "failed"
+        stream.write(f"\r  {label}: {end}\n")
         stream.flush()
