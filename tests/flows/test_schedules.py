@@ -106,3 +106,24 @@ def test_serve_registers_both_schedules_and_a_scheduled_micro_batch_completes(re
         except subprocess.TimeoutExpired:
             serve.kill()
             serve.wait(10)
+
+
+def test_a_micro_batch_skips_cleanly_while_a_refresh_holds_the_warehouse(prefect_server, tmp_path, monkeypatch):
+    from flows.deployments import micro_batch_flow
+    from flows.refresh_lock import refresh_lock
+
+    db = tmp_path / "wh" / "build.duckdb"
+    monkeypatch.setenv("SEGMART_DB_PATH", str(db))
+    lake = _empty_lake(tmp_path)
+    (lake / "landing" / "crm" / "a.csv").write_text("id\n1\n")
+    with refresh_lock(db, "segmart daily refresh"):
+        outcome = micro_batch_flow(str(lake))
+    assert outcome.startswith("skipped: segmart daily refresh (pid ")
+    assert not (lake / "raw").exists()  # nothing was ingested while the other refresh ran
+
+
+def test_a_micro_batch_rebuilds_only_what_is_downstream_of_the_raw_tables_that_grew():
+    from flows.deployments import micro_batch_selection
+
+    assert micro_batch_selection({"orders", "contacts"}) == [
+        "source:raw.contacts+", "source:raw.orders+", "source:raw.manifest+", "source:raw.rejects+"]
