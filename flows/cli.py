@@ -25,7 +25,9 @@ class SegmartGroup(click.Group):
                 raise
             # One line; a multi-line message (a dbt summary) keeps its detail lines below it.
             first, *details = (str(exc).strip() or type(exc).__name__).splitlines()
-            click.echo(f"segmart: error: {first} (--debug shows the traceback)", err=True)
+            # an expected condition (another refresh running, a refused token) needs no traceback hint
+            hint = "" if getattr(exc, "expected", False) else " (--debug shows the traceback)"
+            click.echo(f"segmart: error: {first}{hint}", err=True)
             for line in details:
                 click.echo(f"  {line.strip()}", err=True)
             sys.exit(1)

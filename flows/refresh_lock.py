@@ -28,6 +28,8 @@ _POLL_SECONDS = 0.2
 class RefreshAlreadyRunning(RuntimeError):
     """Another refresh holds the warehouse; the message names it."""
 
+    expected = True  # the CLI prints the message alone, without a traceback hint
+
 
 def lock_path_for(build_db: str | Path) -> Path:
     build_db = Path(build_db)

@@ -45,6 +45,8 @@ RETRYABLE_STATUS = {408, 425, 429, 500, 502, 503, 504}
 class RestSourceError(RuntimeError):
     """The endpoint cannot be fetched; the message names the source, the page and the reason."""
 
+    expected = True  # the CLI prints the message alone, without a traceback hint
+
 
 @dataclass(frozen=True)
 class RestSettings:

@@ -69,3 +69,4 @@ def test_cli_refresh_exits_non_zero_with_one_line_while_another_runs(tmp_path, m
     lines = [line for line in result.output.splitlines() if line.strip()]
     assert len(lines) == 1, result.output
     assert "scheduled daily refresh" in lines[0] and "after waiting 0.3 s" in lines[0]
+    assert lines[0].startswith("segmart: error: ") and "--debug" not in lines[0]
