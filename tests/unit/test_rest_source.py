@@ -208,3 +208,18 @@ def test_a_token_written_in_the_sources_file_is_refused(tmp_path):
     lake = _lake(tmp_path, "https://api.example.com/x", token="abc")
     with pytest.raises(SourceConfigError, match="never put a token in the sources file"):
         load_sources(lake / "sources.yml")
+
+
+def test_cli_fetch_without_prefect_shows_pages_and_the_summary(tmp_path, api, monkeypatch):
+    from click.testing import CliRunner
+
+    from flows.cli import main
+
+    monkeypatch.setenv("FAKE_API_TOKEN", TOKEN)
+    lake = _lake(tmp_path, api.url)
+    result = CliRunner().invoke(main, ["fetch", "--no-prefect", "--lake", str(lake)])
+    assert result.exit_code == 0, result.output
+    assert "social_api: page 4 landed (3 records)" in result.output
+    assert "social_api: 4 page(s), 12 records fetched" in result.output
+    again = CliRunner().invoke(main, ["fetch", "--no-prefect", "--lake", str(lake), "--source", "nope"])
+    assert again.exit_code == 1 and "not REST sources" in again.output
