@@ -8,6 +8,7 @@ once; tests open the build database read-only and compare it with the generator'
 from __future__ import annotations
 
 import csv
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +23,18 @@ from tests.conftest import REPO_ROOT
 
 DEMO_PEOPLE = 3_000
 DEMO_SEED = 7
+# Small ML search spaces so the shared build stays fast; the defaults are for real runs.
+DEMO_VARS = {
+    "segmentation_k_range": [3, 8],
+    "segmentation_compare_candidates": ["kmeans", "dbscan", "ward"],
+    "segmentation_compare_sample_size": 1500,
+    "segmentation_ward_sample_size": 1000,
+    "segmentation_stability_runs": 5,
+    "segmentation_embedding_sample": 300,
+    "propensity_candidates": ["logistic_regression", "hist_gradient_boosting"],
+    "propensity_search_iterations": 3,
+    "propensity_rfe": False,
+}
 
 
 @dataclass
@@ -56,7 +69,8 @@ def demo_build(tmp_path_factory) -> DemoBuild:
     report = ingest(lake)
     paths = Paths(lake.resolve(), work, work / "build.duckdb", REPO_ROOT / "dbt_project", REPO_ROOT)
     # its own target path, so the manifest the publisher reads is this build's
-    run = run_dbt(["build", "--target-path", str(work / "target")], paths, raise_on_failure=False)
+    run = run_dbt(["build", "--target-path", str(work / "target"), "--vars", json.dumps(DEMO_VARS)], paths,
+                  raise_on_failure=False)
     assert run.success, run.summary()
     return DemoBuild(lake, paths, report, run)
 
