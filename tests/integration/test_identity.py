@@ -145,6 +145,14 @@ def test_identity_graph_stitches_web_and_social_ids_to_the_right_people(built):
            or s.email in (select email from int_identity__contacts)""").fetchall()}
     handles = set(graph.loc[graph["identifier_type"] == "social_handle", "identifier_value"])
     assert linkable and len(handles & linkable) / len(linkable) >= 0.95
+    # orders and campaign events find their person by the contact record they name
+    for table in ("stg_shop__order_lines", "stg_marketing__campaign_events"):
+        n_refs, n_found = con.sql(f"""
+            select count(*), count(g.customer_id) from {table} o
+            left join int_identity__identifier_customers g
+              on g.identifier_type = 'contact_ref' and g.identifier_value = o.customer_system || ':' || o.customer_ref
+            where o.customer_ref is not null""").fetchall()[0]
+        assert n_refs > 0 and n_found / n_refs >= 0.98, (table, n_refs, n_found)
     # every identifier maps to one person, and nothing left out goes unexplained
     assert not graph.duplicated(["identifier_type", "identifier_value"]).any()
     candidates = con.sql("select count(distinct (identifier_type, identifier_value)) "
