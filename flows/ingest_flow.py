@@ -14,9 +14,15 @@ from prefect.artifacts import create_table_artifact  # noqa: E402
 from python_models.lake import IngestReport, ingest  # noqa: E402
 
 
+def retry_only_io_errors(task, task_run, state) -> bool:
+    """A flaky read (OSError) is worth a retry; a bad sources file or a bug is not."""
+    exc = state.result(raise_on_failure=False)
+    return isinstance(exc, OSError)
+
+
 # Landing folders are often network mounts: a retry helps with a flaky read. A bad file is not
 # retried: it ends as a 'rejected' manifest row with its reason, not an exception.
-@task(name="ingest-landing", retries=2, retry_delay_seconds=2)
+@task(name="ingest-landing", retries=2, retry_delay_seconds=2, retry_condition_fn=retry_only_io_errors)
 def ingest_landing(lake_dir: str, sources: str | None, only: list[str] | None) -> IngestReport:
     logger = get_run_logger()
     report = ingest(lake_dir, sources, only=only)
