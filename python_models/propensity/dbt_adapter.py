@@ -151,8 +151,11 @@ def train_and_score(train: pd.DataFrame, labels: pd.DataFrame, score: pd.DataFra
     for name, frame in (("training", train), ("scoring", score)):
         if frame["customer_id"].duplicated().any():
             raise ValueError(f"{name} features have several rows for one customer_id")
-    X = train.set_index(train["customer_id"].astype(str))[cols]
-    S = score.set_index(score["customer_id"].astype(str))[cols]
+    # sorted: warehouse row order is not stable between builds, seeded training must see one order
+    X = train.set_index(train["customer_id"].astype(str))[cols].sort_index()
+    S = score.set_index(score["customer_id"].astype(str))[cols].sort_index()
+    X = X.astype({c: "float64" for c in cols if pd.api.types.is_bool_dtype(X[c])})
+    S = S.astype({c: "float64" for c in cols if pd.api.types.is_bool_dtype(S[c])})
     lab = labels.assign(customer_id=labels["customer_id"].astype(str))
     models, skipped, frames, gates = {}, {}, [], []
     for target in cfg["targets"]:

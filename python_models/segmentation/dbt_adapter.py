@@ -78,7 +78,9 @@ def config_from_vars(values: dict[str, Any] | str | None) -> dict[str, Any]:
 def _check_matrix(matrix: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
     if "customer_id" not in matrix.columns:
         raise ValueError("the feature matrix needs a customer_id column")
-    ids = matrix["customer_id"].astype(str).to_numpy()
+    # sorted: warehouse row order is not stable between builds, seeded fits must see one order
+    matrix = matrix.assign(customer_id=matrix["customer_id"].astype(str)).sort_values("customer_id")
+    ids = matrix["customer_id"].to_numpy()
     if pd.Series(ids).duplicated().any():
         dup = pd.Series(ids)[pd.Series(ids).duplicated()].iloc[0]
         raise ValueError(f"the feature matrix has several rows for customer_id {dup!r}")

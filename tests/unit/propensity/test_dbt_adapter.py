@@ -79,8 +79,9 @@ def test_persisted_models_score_like_the_run(tmp_path, data, run):
     _, _, score, _ = data
     ad.save_models(run, tmp_path)
     model = load_model(tmp_path / "purchase")
-    p = run.scores[run.scores["target"] == "purchase"]["probability"].to_numpy()
-    assert np.allclose(model.predict_proba(score), p)
+    p = run.scores[run.scores["target"] == "purchase"]
+    rows = score.set_index("customer_id").loc[p["customer_id"]]
+    assert np.allclose(model.predict_proba(rows), p["probability"])
     assert len(ad.run_table(tmp_path, run.scores, "registry")) == 2
     with pytest.raises(RuntimeError, match="rebuild"):
         ad.run_table(tmp_path, run.scores.assign(run_id="prop-old"), "registry")
