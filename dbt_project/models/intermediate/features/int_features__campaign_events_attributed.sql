@@ -1,6 +1,7 @@
 -- Every staged campaign event with its recipient: the contact record first, else the e-mail.
 -- is_message_delivered is false for control-group sends (held out: nothing was sent) so rates
--- are computed over messages people actually received.
+-- are computed over messages people actually received. Events without a timestamp (a list of
+-- recipients, as in Complete Journey) take their campaign's start, so a cutoff can place them.
 with
 
 events as (
@@ -11,13 +12,23 @@ identifiers as (
     select * from {{ ref('int_identity__identifier_customers') }}
 ),
 
+-- the latest delivery of each campaign
+campaigns as (
+    select campaign_id, started_at_utc
+    from {{ ref('stg_marketing__campaigns') }}
+    qualify row_number() over (
+        partition by campaign_id order by load_id desc, source_file desc, record_number desc
+    ) = 1
+),
+
 attributed as (
     select
         events.source_system,
         events.event_id,
         events.campaign_id,
         lower(events.event_type) as event_type,
-        events.event_at_utc,
+        coalesce(events.event_at_utc, campaigns.started_at_utc) as event_at_utc,
+        events.event_at_utc is null and campaigns.started_at_utc is not null as is_event_time_from_campaign,
         events.variant,
         events.amount,
         coalesce(lower(events.variant), '') <> 'control' as is_message_delivered,
@@ -38,6 +49,8 @@ attributed as (
     left join identifiers as by_email
         on by_email.identifier_type = 'email'
         and by_email.identifier_value = lower(trim(events.email))
+    left join campaigns
+        on campaigns.campaign_id = events.campaign_id
 )
 
 select * from attributed
