@@ -1,6 +1,6 @@
 """What the dbt Python models of ``models/intermediate/identity/`` call (they cannot import siblings).
 
-``run_resolution`` runs :func:`resolve` once per build on ``stg_crm__contacts`` and writes its
+``run_resolution`` runs :func:`resolve` once per build on ``int_identity__contacts`` and writes its
 side outputs (scored pairs, golden records, lineage, id changes, blocking stats, model parameters,
 run stats) as Parquet under ``artifacts_dir()/identity/``; cheap reader models expose each one as
 a table through ``read_output``. One resolve per build, no long table to unpack.
