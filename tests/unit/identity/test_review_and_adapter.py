@@ -102,3 +102,14 @@ def test_review_sample_fills_its_size_when_bands_near_the_threshold_are_sparse()
     # weights still reweight each band to its size
     band_sizes = sample.groupby("band")["sample_weight"].sum().round().sum()
     assert band_sizes == len(p)
+
+
+def test_the_nickname_seed_and_the_library_table_say_the_same():
+    # dbt builds read the seed, the library and the bench its own copy: they must not drift apart
+    from pathlib import Path
+
+    from python_models.identity.standardise import NICKNAMES_PATH, load_nicknames, nickname_table
+
+    seed = pd.read_csv(Path(__file__).resolve().parents[3] / "dbt_project" / "seeds" / "identity_nicknames.csv",
+                       dtype=str)
+    assert nickname_table(zip(seed["name"], seed["nickname"], strict=True)) == load_nicknames(NICKNAMES_PATH)
