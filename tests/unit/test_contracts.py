@@ -33,7 +33,7 @@ def test_query_refuses_writes(tmp_path, monkeypatch):
     db = tmp_path / "w.duckdb"
     duckdb.connect(str(db)).close()
     monkeypatch.setenv("SEGMART_DB_PATH", str(db))
-    result = CliRunner().invoke(main, ["query", "create table t(a int)"])
+    result = CliRunner().invoke(main, ["query", "--build", "create table t(a int)"])
     assert result.exit_code != 0 and "read-only" in result.output
-    ok = CliRunner().invoke(main, ["query", "select 41 + 1 as answer"])
+    ok = CliRunner().invoke(main, ["query", "--build", "select 41 + 1 as answer"])
     assert ok.exit_code == 0 and "42" in ok.output
