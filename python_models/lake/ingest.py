@@ -16,6 +16,7 @@ from pathlib import Path
 
 from python_models.lake.raw_zone import RawZone
 from python_models.lake.readers import FileRejected, read_landed_file
+from python_models.lake.redact import redact
 from python_models.lake.source_config import SourcesConfig, SourceSpec, load_sources
 
 
@@ -241,7 +242,7 @@ def _read_file_task(args) -> dict:
             writer.write(batch)
     except FileRejected as exc:
         writer.abort()
-        return {"status": "rejected", "message": f"file rejected: {exc}"}
+        return {"status": "rejected", "message": f"file rejected: {redact(str(exc))}"}
     except BaseException:
         writer.abort()
         raise

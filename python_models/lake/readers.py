@@ -19,6 +19,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from python_models.contracts import load_contracts
+from python_models.lake.redact import looks_like_data
 from python_models.lake.source_config import SourceSpec
 
 CSV_BLOCK_BYTES = 16 << 20
@@ -96,6 +97,13 @@ def _plan(spec: SourceSpec, header: list[str]) -> tuple[list[str], list[str]]:
         if src in missing and canon in contract.required_columns
     ]
     if fatal:
+        if any(looks_like_data(h) for h in header):
+            # quoting this "header" would print a person's record into logs and the manifest
+            raise FileRejected(
+                f"required column(s) missing from the file: {', '.join(fatal)}; its first line holds "
+                f"e-mails, numbers or dates, so the file seems to have no header line (expected a header "
+                f"with {sorted(set(spec.columns.values()))})"
+            )
         raise FileRejected(
             f"required column(s) missing from the file: {', '.join(fatal)}; file columns are {header}"
         )
