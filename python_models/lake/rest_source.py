@@ -38,7 +38,9 @@ _REST_KEYS = {
     "url", "token_env", "auth_header", "auth_scheme", "params", "next_path", "cursor_param",
     "page_param", "max_pages", "timeout_seconds", "max_retries", "backoff_seconds", "max_backoff_seconds",
 }
-_SECRET_KEYS = {"token", "api_key", "password", "secret", "authorization"}
+_SECRET_KEYS = {
+    "token", "access_token", "api_key", "apikey", "api_token", "password", "secret", "client_secret", "authorization",
+}
 RETRYABLE_STATUS = {408, 425, 429, 500, 502, 503, 504}
 
 
@@ -75,6 +77,16 @@ def parse_rest_settings(raw: object, where: str, records_path: str | None) -> Re
             f"{where}: rest.{secrets[0]} is not allowed: never put a token in the sources file; "
             "name the environment variable that holds it with rest.token_env"
         )
+    # the same secrets smuggled in as request parameters or in the URL's query string
+    params = raw.get("params") if isinstance(raw.get("params"), dict) else {}
+    query = urllib.parse.parse_qs(urllib.parse.urlparse(str(raw.get("url") or "")).query)
+    for where_found, names in (("rest.params", params), ("the query string of rest.url", query)):
+        leaked = sorted(str(k) for k in names if str(k).lower() in _SECRET_KEYS)
+        if leaked:
+            raise ValueError(
+                f"{where}: {where_found} holds {leaked[0]!r}: never put a token in the sources file; "
+                "name the environment variable that holds it with rest.token_env"
+            )
     unknown = set(raw) - _REST_KEYS
     if unknown:
         raise ValueError(f"{where}: unknown keys in rest: {sorted(unknown)} (allowed: {sorted(_REST_KEYS)})")
