@@ -72,7 +72,14 @@ def run_dbt(args: list[str], paths: Paths | None = None, raise_on_failure: bool 
         "--project-dir", str(paths.dbt_project_dir),
         "--profiles-dir", str(paths.profiles_dir),
     ]
-    result = dbtRunner().invoke(command)
+    # the build database holds personal data: whatever dbt creates (database, WAL, logs) is owner-only
+    old_umask = os.umask(0o077)
+    try:
+        result = dbtRunner().invoke(command)
+    finally:
+        os.umask(old_umask)
+    if paths.build_db.exists():
+        paths.build_db.chmod(0o600)  # a database created before this rule, or by another tool
     run = DbtRun(command=args, success=bool(result.success))
     if result.exception is not None:
         run.error = f"{type(result.exception).__name__}: {result.exception}"

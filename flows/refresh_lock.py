@@ -66,7 +66,7 @@ def refresh_lock(build_db: str | Path, what: str = "segmart refresh",
     """
     wait = default_wait_seconds() if wait_seconds is None else wait_seconds
     lock_file = lock_path_for(build_db)
-    lock_file.parent.mkdir(parents=True, exist_ok=True)
+    lock_file.parent.mkdir(parents=True, exist_ok=True, mode=0o700)  # the warehouse folder: personal data
     # "a+" never truncates: the holder's description stays readable until we own the lock.
     fh = open(lock_file, "a+", encoding="utf-8")  # noqa: SIM115 - closed in finally
     try:
