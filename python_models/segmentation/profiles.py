@@ -93,6 +93,8 @@ def profile_segments(
     feats = pd.DataFrame(rows)
     if feats.empty:
         raise ValueError("nothing to profile: no numeric or categorical columns")
+    # a feature missing for a whole segment (or everyone) has no measurable effect, not a NaN rank
+    feats["effect"] = feats["effect"].fillna(0.0)
     feats["abs_effect"] = feats["effect"].abs().fillna(0.0)  # a feature missing in a whole segment ranks last
     feats["rank"] = feats.groupby("segment")["abs_effect"].rank(method="first", ascending=False).astype(int)
     feats = feats.sort_values(["segment", "rank"]).reset_index(drop=True)

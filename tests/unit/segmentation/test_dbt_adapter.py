@@ -114,3 +114,13 @@ def test_persisted_run_is_read_back_only_for_its_own_membership(tmp_path, run):
 def test_bad_matrices_get_a_clear_error(personas, breakage, message):
     with pytest.raises(ValueError, match=message):
         ad.segment_customers(breakage(personas[2]), None, ad.config_from_vars(SMALL))
+
+
+def test_a_feature_missing_for_a_whole_segment_still_profiles(personas, run):
+    raw, _, matrix = personas
+    seg0 = ad.membership_output(run).query("segment_id == 0")["customer_id"]
+    feats = raw.assign(frequency=raw["frequency"].where(~raw["customer_id"].isin(seg0)), empty=np.nan)
+    again = ad.segment_customers(matrix, feats, ad.config_from_vars({**SMALL, "stability_runs": 1}))
+    pf = ad.output_table(again, "profile_features")
+    assert pf["rank"].notna().all()
+    assert pf.query("feature == 'empty'")["effect"].eq(0).all()
