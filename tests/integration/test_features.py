@@ -202,3 +202,9 @@ def test_composite_bands_and_starter_segments_follow_the_seeds(con, demo_build):
     mismatched = {c: (s, got.loc[c, "starter_segment"]) for c, s in expected.items() if got.loc[c, "starter_segment"] != s}
     assert not mismatched, list(mismatched.items())[:5]
     assert got["starter_segment"].nunique() >= 5
+
+
+def test_feature_gates_pass_on_the_demo(con):
+    gates = con.sql("select gate, value, threshold, passed from feature_gates").fetchall()
+    assert len(gates) == 10  # 4 reconciliations, 4 attributed shares, row count, finite matrix
+    assert all(passed for *_, passed in gates), [g for g in gates if not g[-1]]
