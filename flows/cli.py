@@ -326,9 +326,10 @@ from flows.cli_review import review  # noqa: E402
 
 main.add_command(review)
 
-from flows.cli_stream import simulate_stream_command  # noqa: E402
+from flows.cli_stream import micro_batch_command, simulate_stream_command  # noqa: E402
 
 main.add_command(simulate_stream_command)
+main.add_command(micro_batch_command)
 
 if __name__ == "__main__":
     main()

@@ -16,6 +16,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from python_models.publishing.live import add_live_views
 from python_models.publishing.registry import (
     BUILT,
     FAILED_GATES,
@@ -85,6 +86,8 @@ def write_catalog(warehouse: Warehouse, version_id: str, events_extra: dict | No
         for view, table in STABLE_VIEWS.items():
             if table in tables and view not in tables:
                 con.execute(f"create view {_quote(view)} as select * from {_quote(table)}")
+        # micro-batch hook: live tables between versions (python_models/publishing/live.py)
+        add_live_views(con, warehouse.root, version_id, {t: vdir / i["file"] for t, i in tables.items()})
 
         versions = pd.DataFrame(rows)
         if versions.empty:
@@ -175,6 +178,9 @@ def _prune_catalogs(warehouse: Warehouse, keep: Path) -> None:
             old.unlink(missing_ok=True)
     for leftover in (warehouse.serving_dir / ".tmp").glob("*"):
         leftover.unlink(missing_ok=True)  # catalogs a killed publish never finished
+    for leftover in warehouse.root.glob(".serving.duckdb.*.tmp"):
+        if leftover != warehouse.root / f".serving.duckdb.{os.getpid()}.tmp":
+            leftover.unlink(missing_ok=True)  # links a killed switch never renamed
 
 
 def connect_serving(warehouse_or_path: Warehouse | Path) -> duckdb.DuckDBPyConnection:

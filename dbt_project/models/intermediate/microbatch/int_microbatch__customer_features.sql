@@ -1,0 +1,13 @@
+-- customer_features of the customers the micro-batch touched, computed by the very macro that
+-- builds the published mart (same cutoff rule), so a touched customer's row equals its row in a
+-- full rebuild on the same data. Empty in a normal build (no touched customers).
+with
+
+features as (
+    {{ customer_features_as_of(features_cutoff_sql()) }}
+)
+
+select features.*
+from features
+semi join {{ ref('int_microbatch__touched_customers') }} as touched
+    on touched.customer_id = features.customer_id

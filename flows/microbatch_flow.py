@@ -1,0 +1,286 @@
+"""Micro-batch: new events -> the touched customers' features -> the published segments, no re-clustering.
+
+One batch, under the same refresh lock as the full refresh (they never write at once):
+
+1. ingest what landed (one load);
+2. ``dbt run`` only the models on the path from the raw tables that grew (web events, orders,
+   social interactions, campaign events) to ``int_microbatch__customer_features``, with
+   ``microbatch_load_ids`` = this load: the event staging tables, the identity graph's SQL layer
+   and the attributed facts are rebuilt (tables, full scans of those sources), then the features of
+   the touched customers only are computed by the same macro as ``customer_features``. Identity
+   resolution (contacts), segmentation, propensity and the quality marts are not rebuilt: new
+   contact records wait for the daily refresh. This design is a targeted rebuild rather than
+   incremental models: it reuses every model unchanged (so a touched customer's features equal a
+   full rebuild's) and is correct whatever changed upstream; its cost grows with the event
+   tables, not with the batch (see bench/microbatch_bench.py);
+3. reassign the touched customers to the served version's segments with its persisted
+   preprocessor and centroids (:mod:`python_models.segmentation.assignment`);
+4. write their assignments, the membership changes (customer_id, old/new segment, changed_at,
+   reason) and drift against the served version (:mod:`python_models.segmentation.drift`) as live
+   tables under ``<warehouse>/live/`` (:mod:`python_models.publishing.live`), and rewrite the
+   serving catalog for the same version so they are queryable at once (``membership_changes``,
+   ``live_membership``, ``segment_drift``, ``drift_summary``).
+
+Re-running a batch (same load ids) recomputes the same assignments, finds no change and
+rewrites the same files: idempotent. Whether a full re-segmentation is due is recorded in
+``drift_summary``; the daily full refresh re-segments anyway.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from flows import prefect_env
+
+prefect_env.configure()
+
+from prefect import flow, get_run_logger  # noqa: E402
+
+from flows.dbt_runner import run_dbt  # noqa: E402
+from flows.publishing import warehouse_root  # noqa: E402
+from flows.refresh_lock import RefreshAlreadyRunning, refresh_lock  # noqa: E402
+from flows.settings import Paths  # noqa: E402
+from python_models.lake import ingest  # noqa: E402
+from python_models.publishing import Warehouse  # noqa: E402
+from python_models.publishing.catalog import switch_to, write_catalog  # noqa: E402
+from python_models.publishing.live import ASSIGNMENTS, CHANGES, LiveStore  # noqa: E402
+from python_models.segmentation.assignment import PublishedSegments  # noqa: E402
+from python_models.segmentation.drift import detect_drift, drift_features  # noqa: E402
+
+EVENT_ENTITIES = ("web_events", "orders", "social_interactions", "campaign_events")
+FEATURES_MODEL = "int_microbatch__customer_features"
+TOUCHED_MODEL = "int_microbatch__touched_customers"
+DRIFT = "segment_drift"
+DRIFT_SUMMARY = "drift_summary"
+INGEST_WORKERS_ENV = "SEGMART_INGEST_WORKERS"
+
+
+@dataclass
+class MicroBatchResult:
+    batch_id: str
+    load_ids: list[str]
+    entities: list[str]
+    version_id: str | None = None
+    touched: int = 0
+    changes: pd.DataFrame = field(default_factory=pd.DataFrame)
+    new_customers: int = 0
+    unattributed_entities: list[str] = field(default_factory=list)
+    drift: Any = None
+    seconds: dict[str, float] = field(default_factory=dict)
+    outcome: str = ""
+
+    @property
+    def full_resegmentation_due(self) -> bool:
+        return bool(self.drift is not None and self.drift.full_resegmentation_due)
+
+    def summary(self) -> str:
+        if not self.touched:
+            return f"micro-batch {self.batch_id}: {self.outcome}"
+        moved = len(self.changes)
+        lines = [f"micro-batch {self.batch_id}: {self.touched:,} customers touched by new {', '.join(self.entities)}; "
+                 f"{moved:,} changed segment ({self.new_customers:,} first assigned) against {self.version_id}"]
+        if self.drift is not None:
+            due = "FULL RE-SEGMENTATION DUE: " + "; ".join(self.drift.reasons) if self.full_resegmentation_due \
+                else "no re-segmentation due"
+            lines.append(f"  drift: {self.drift.n_drifted} feature(s) drifted, far share {self.drift.far_share:.1%}; {due}")
+        if self.unattributed_entities:
+            lines.append(f"  new contact records ({', '.join(self.unattributed_entities)}) wait for the daily refresh's "
+                         "identity resolution")
+        lines.append("  " + ", ".join(f"{k} {v:.1f} s" for k, v in self.seconds.items()))
+        return "\n".join(lines)
+
+
+def dbt_selection(entities: list[str]) -> list[str]:
+    """The models between the grown raw tables and the touched customers' features (dbt intersection).
+    The manifest too: base models only read rows of files the manifest marks loaded."""
+    return [f"source:raw.{e}+,+{FEATURES_MODEL}" for e in [*entities, "manifest"]]
+
+
+# Identity resolution of contact records (and the golden records built on it) is the daily
+# refresh's job: a micro-batch keeps the resolved people as they are and only re-attributes facts.
+IDENTITY_EXCLUDE = ["source:raw.contacts+,+dim_customers", "source:raw.contacts+,+int_identity__contact_customers"]
+
+
+def _read_model(build_db: Path, model: str) -> pd.DataFrame:
+    con = duckdb.connect(str(build_db), read_only=True)
+    try:
+        return con.sql(f"select * from {model}").df()
+    finally:
+        con.close()
+
+
+def _published(warehouse: Warehouse) -> tuple[str, Path]:
+    version_id = warehouse.current_version()
+    if version_id is None:
+        raise RuntimeError(f"nothing is published in {warehouse.root}: a micro-batch reassigns to the served "
+                           "segments, run `segmart refresh` first")
+    return version_id, warehouse.version_dir(version_id)
+
+
+def _read_parquet(path: Path) -> pd.DataFrame:
+    con = duckdb.connect()
+    try:
+        return con.sql(f"select * from read_parquet('{path}')").df()
+    finally:
+        con.close()
+
+
+def reassign(features: pd.DataFrame, touched: pd.DataFrame, warehouse: Warehouse, store: LiveStore,
+             batch_id: str, at: datetime) -> tuple[str, pd.DataFrame, pd.DataFrame]:
+    """(version, assignments of the touched customers, membership changes) against the served version."""
+    version_id, vdir = _published(warehouse)
+    segments = PublishedSegments.from_artifacts(vdir / "artifacts", version_id)
+    assigned = segments.assign(features)
+    names = _read_parquet(vdir / "tables" / "segment_membership.parquet")
+    seg_names = names.drop_duplicates("segment_id").set_index("segment_id")["segment_name"]
+    assigned["segment_name"] = assigned["segment_id"].map(seg_names).astype(object)
+    assigned["version_id"], assigned["batch_id"] = version_id, batch_id
+    assigned["assigned_at_utc"] = pd.Timestamp(at).tz_localize(None)
+    assigned = assigned.merge(touched[["customer_id", "sources"]], on="customer_id", how="left")
+
+    # the customer's segment before this batch: its latest live assignment, else the published one
+    before = names.set_index("customer_id")["segment_id"]
+    live = store.latest(ASSIGNMENTS, version_id)
+    if not live.empty:
+        live = live[live["batch_id"] != batch_id]  # a re-run compares with what preceded the batch
+        before = pd.concat([before[~before.index.isin(live["customer_id"])],
+                            live.set_index("customer_id")["segment_id"]])
+    old = assigned["customer_id"].map(before)
+    moved = assigned[old.isna() | (old != assigned["segment_id"])].copy()
+    moved_old = old[moved.index]
+    changes = pd.DataFrame({
+        "changed_at_utc": moved["assigned_at_utc"],
+        "customer_id": moved["customer_id"],
+        "old_segment_id": moved_old.astype("Int64"),
+        "new_segment_id": moved["segment_id"].astype("int64"),
+        "new_segment_name": moved["segment_name"],
+        "distance_to_centroid": moved["distance_to_centroid"],
+        "margin": moved["margin"],
+        "reason": ["first assignment: new customer since " + version_id if pd.isna(o)
+                   else "new " + str(s) for o, s in zip(moved_old, moved["sources"], strict=True)],
+        "version_id": version_id,
+        "batch_id": batch_id,
+    }).reset_index(drop=True)
+    return version_id, assigned, changes
+
+
+def measure_drift(version_dir: Path, store: LiveStore, version_id: str, settings: dict | None):
+    """The served population with every live reassignment on top, against the served version."""
+    ref_features = _read_parquet(version_dir / "tables" / "customer_features.parquet")
+    ref_members = _read_parquet(version_dir / "tables" / "segment_membership.parquet")
+    live_features = store.latest("live_customer_features", version_id, order="assigned_at_utc")
+    live_assign = store.latest(ASSIGNMENTS, version_id)
+    current = ref_features
+    distances = ref_members.set_index("customer_id")["distance_to_centroid"]
+    if not live_features.empty:
+        cols = list(ref_features.columns)
+        current = pd.concat([ref_features[~ref_features["customer_id"].isin(live_features["customer_id"])],
+                             live_features[cols]], ignore_index=True)
+    if not live_assign.empty:
+        distances = pd.concat([distances[~distances.index.isin(live_assign["customer_id"])],
+                               live_assign.set_index("customer_id")["distance_to_centroid"]])
+    return detect_drift(ref_features, current, ref_members["distance_to_centroid"], distances.to_numpy(),
+                        settings, features=drift_features(ref_features))
+
+
+def _ingest_small(lake_dir: Path, sources):
+    """A micro-batch lands a few small files: reading them in this process beats spawning readers."""
+    previous = os.environ.get(INGEST_WORKERS_ENV)
+    os.environ[INGEST_WORKERS_ENV] = os.environ.get("SEGMART_MICROBATCH_INGEST_WORKERS", "1")
+    try:
+        return ingest(lake_dir, sources)
+    finally:
+        if previous is None:
+            os.environ.pop(INGEST_WORKERS_ENV, None)
+        else:
+            os.environ[INGEST_WORKERS_ENV] = previous
+
+
+def run_micro_batch(lake_dir: str | Path | None = None, sources: str | Path | None = None, *,
+                    load_ids: list[str] | None = None, drift_settings: dict | None = None,
+                    lock_wait: float = 0.0, dbt_command: str = "run") -> MicroBatchResult:
+    """One micro-batch (see the module doc). ``load_ids`` replays earlier loads instead of ingesting."""
+    paths = Paths.from_env(lake_dir)
+    paths.export_env()
+    warehouse = Warehouse(warehouse_root(paths))
+    store = LiveStore(warehouse.root)
+    seconds: dict[str, float] = {}
+    with refresh_lock(paths.build_db, "segmart micro-batch", wait_seconds=lock_wait):
+        t = time.perf_counter()
+        if load_ids is None:
+            report = _ingest_small(paths.lake_dir, sources)
+            grown = sorted({f.entity for f in report.files if f.status == "loaded" and f.rows_written})
+            load_ids = [report.load_id] if grown else []
+        else:
+            grown = list(EVENT_ENTITIES)
+        seconds["ingest"] = time.perf_counter() - t
+        batch_id = "_".join(load_ids) or "empty"
+        result = MicroBatchResult(batch_id, load_ids, [e for e in grown if e in EVENT_ENTITIES], seconds=seconds)
+        result.unattributed_entities = [e for e in grown if e == "contacts"]
+        if not result.entities:
+            result.outcome = "no new events landed; nothing to reassign"
+            return result
+        if not paths.build_db.exists():
+            raise RuntimeError(f"no build database at {paths.build_db}: run `segmart refresh` before micro-batches")
+
+        t = time.perf_counter()
+        run_dbt([dbt_command, "--select", *dbt_selection(result.entities), "--exclude", *IDENTITY_EXCLUDE,
+                 "--vars", json.dumps({"microbatch_load_ids": load_ids})], paths)
+        features = _read_model(paths.build_db, FEATURES_MODEL)
+        touched = _read_model(paths.build_db, TOUCHED_MODEL)
+        seconds["dbt"] = time.perf_counter() - t
+        result.touched = len(features)
+        if features.empty:
+            result.outcome = "the new events belong to no known customer; nothing to reassign"
+            return result
+
+        t = time.perf_counter()
+        at = datetime.now(UTC)
+        version_id, assigned, changes = reassign(features, touched, warehouse, store, batch_id, at)
+        result.version_id, result.changes = version_id, changes
+        result.new_customers = int(changes["old_segment_id"].isna().sum()) if not changes.empty else 0
+        live_features = features.assign(version_id=version_id, batch_id=batch_id,
+                                        assigned_at_utc=pd.Timestamp(at).tz_localize(None))
+        store.write("live_customer_features", batch_id, live_features)
+        store.write(ASSIGNMENTS, batch_id, assigned)
+        store.write(CHANGES, batch_id, changes)
+        seconds["reassign"] = time.perf_counter() - t
+
+        t = time.perf_counter()
+        drift = measure_drift(warehouse.version_dir(version_id), store, version_id, drift_settings)
+        result.drift = drift
+        stamp = dict(version_id=version_id, batch_id=batch_id, measured_at_utc=pd.Timestamp(at).tz_localize(None))
+        store.write(DRIFT, batch_id, drift.features.assign(**stamp))
+        store.write(DRIFT_SUMMARY, batch_id, drift.summary_rows().assign(
+            full_resegmentation_due=drift.full_resegmentation_due, **stamp))
+        seconds["drift"] = time.perf_counter() - t
+
+        t = time.perf_counter()
+        with warehouse.publish_lock():
+            if warehouse.current_version() == version_id:  # a publish in between already serves the new state
+                switch_to(warehouse, write_catalog(warehouse, version_id))
+        seconds["catalog"] = time.perf_counter() - t
+        result.outcome = "reassigned"
+    return result
+
+
+@flow(name="segmart-live-micro-batch")
+def microbatch_flow(lake_dir: str, sources: str | None = None, lock_wait: float = 0.0) -> str:
+    """Prefect wrapper of :func:`run_micro_batch`: skips (and says so) while a refresh holds the lock."""
+    logger = get_run_logger()
+    try:
+        result = run_micro_batch(lake_dir, sources, lock_wait=lock_wait)
+    except RefreshAlreadyRunning as exc:
+        logger.warning("micro-batch skipped: %s", exc)
+        return f"skipped: {exc}"
+    (logger.warning if result.full_resegmentation_due else logger.info)(result.summary())
+    return result.summary()

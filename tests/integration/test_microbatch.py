@@ -1,0 +1,111 @@
+"""Micro-batches on a copy of the session's published demo build: targeted rebuild = full rebuild for
+the touched customers, re-running a batch changes nothing, a shifted stream is flagged as drift."""
+
+from __future__ import annotations
+
+import shutil
+
+import duckdb
+import pandas as pd
+import pytest
+
+from flows.dbt_runner import run_dbt
+from flows.settings import Paths
+from python_models.generate.stream import simulate_stream
+from python_models.publishing import Warehouse, connect_serving
+from python_models.publishing.live import LiveStore
+from python_models.segmentation.assignment import PublishedSegments
+
+pytestmark = pytest.mark.dbt
+
+
+@pytest.fixture(scope="module")
+def live(demo_published, tmp_path_factory):
+    """A private copy of the published demo build (the shared one stays untouched) + two batches."""
+    from flows.microbatch_flow import run_micro_batch
+
+    src = demo_published[1].path.parents[2]  # <work>/warehouse/versions/<id> -> <work>
+    work = tmp_path_factory.mktemp("microbatch") / "work"
+    shutil.copytree(src, work, symlinks=True, ignore=shutil.ignore_patterns("*.refresh.lock", "logs"))
+    mp = pytest.MonkeyPatch()
+    for name, value in {"SEGMART_DB_PATH": work / "build.duckdb", "SEGMART_WAREHOUSE_DIR": work / "warehouse",
+                        "SEGMART_LAKE_DIR": work / "lake", "SEGMART_ARTIFACTS_DIR": work / "artifacts",
+                        "DBT_TARGET_PATH": work / "target-mb", "DBT_LOG_PATH": work / "logs"}.items():
+        mp.setenv(name, str(value))
+    stream = simulate_stream(work / "lake", 1500, 1, seed=1, new_people_per_minute=2.0)
+    first = run_micro_batch(work / "lake")
+    again = run_micro_batch(work / "lake", load_ids=first.load_ids)  # the same batch, replayed
+    nothing = run_micro_batch(work / "lake")  # nothing new landed
+    yield work, stream, first, again, nothing
+    mp.undo()
+
+
+def test_batch_touches_known_customers_and_logs_changes_in_the_serving_catalog(live):
+    work, stream, first, _, nothing = live
+    assert set(first.entities) == {"web_events", "orders", "social_interactions"}
+    assert first.touched > 50 and first.unattributed_entities == ["contacts"]
+    assert "nothing" in nothing.summary()
+    con = connect_serving(Warehouse(work / "warehouse"))
+    try:
+        changes = con.sql("select * from membership_changes").df()
+        live_m = con.sql("select * from live_membership").df()
+        published = con.sql("select * from segment_membership").df()
+    finally:
+        con.close()
+    assert len(changes) == len(first.changes)
+    assert set(changes["customer_id"]) == set(first.changes["customer_id"])
+    assert (changes["old_segment_id"] != changes["new_segment_id"]).all()
+    assert changes["reason"].str.startswith("new ").all()
+    # live_membership = published membership with the batch on top, one row per customer
+    assert live_m["customer_id"].is_unique and len(live_m) == len(published)
+    moved = live_m.set_index("customer_id").loc[changes["customer_id"], "segment_id"]
+    assert (moved.to_numpy() == changes["new_segment_id"].to_numpy()).all()
+    # the stream's new people need the daily identity run: they are not reassigned yet
+    assert stream.new_accounts and not set(live_m["customer_id"]) & set(stream.new_accounts)
+
+
+def test_replaying_a_batch_changes_nothing(live):
+    work, _, first, again, _ = live
+    assert again.touched == first.touched and again.changes.empty
+    store = LiveStore(work / "warehouse")
+    assert len(store.read("membership_changes")) == len(first.changes)
+    assert store.read("live_assignments")["customer_id"].is_unique  # replaced, not appended
+
+
+def test_touched_features_and_assignments_equal_a_full_rebuild(live):
+    work, _, first, _, _ = live
+    paths = Paths.from_env(work / "lake")
+    # full rebuild of the features on the same data (identity is unchanged: no new contact resolved)
+    run_dbt(["run", "--select", "customer_features"], paths)
+    con = duckdb.connect(str(paths.build_db), read_only=True)
+    try:
+        full = con.sql("select * from customer_features").df().set_index("customer_id").sort_index()
+        micro = con.sql("select * from int_microbatch__customer_features").df().set_index("customer_id").sort_index()
+    finally:
+        con.close()
+    assert len(micro) == first.touched
+    pd.testing.assert_frame_equal(micro, full.loc[micro.index], check_exact=False, rtol=1e-12)
+    warehouse = Warehouse(work / "warehouse")
+    version = warehouse.current_version()
+    segments = PublishedSegments.from_artifacts(warehouse.version_dir(version) / "artifacts", version)
+    want = segments.assign(full.loc[micro.index].reset_index()).set_index("customer_id")
+    got = LiveStore(work / "warehouse").read("live_assignments", version).set_index("customer_id")
+    assert (got.loc[want.index, "segment_id"] == want["segment_id"]).all()
+
+
+def test_a_shifted_stream_is_flagged_as_drift(live):
+    from flows.microbatch_flow import run_micro_batch
+
+    work, _, first, _, _ = live
+    assert not first.full_resegmentation_due, first.drift.reasons
+    simulate_stream(work / "lake", 12000, 1, seed=2, start_minute=5, shift=1.0, new_people_per_minute=0)
+    shifted = run_micro_batch(work / "lake")
+    assert shifted.full_resegmentation_due, shifted.summary()
+    drifted = set(shifted.drift.features.loc[shifted.drift.features["drifted"], "feature"])
+    assert {"web_mobile_session_share", "category_share_electronics"} & drifted
+    con = connect_serving(Warehouse(work / "warehouse"))
+    try:
+        due = con.sql("select batch_id, bool_or(full_resegmentation_due) from drift_summary group by 1 order by 1").fetchall()
+    finally:
+        con.close()
+    assert [d for _, d in due] == [False, True]
