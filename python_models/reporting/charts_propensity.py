@@ -18,7 +18,7 @@ def roc_curves(t: VersionTables) -> Chart:
         chart.missing_reason = "no propensity_roc_curves in this version"
         return chart
     target = first_column(roc, "target")
-    model = first_column(roc, "model_name", "model", "candidate")
+    model = first_column(roc, "algorithm", "model_name", "model", "model_version")
     fpr, tpr = first_column(roc, "fpr", "false_positive_rate"), first_column(roc, "tpr", "true_positive_rate")
     if fpr is None or tpr is None:
         chart.missing_reason = "propensity_roc_curves has no fpr/tpr columns"
@@ -45,9 +45,11 @@ def confusion_matrices(t: VersionTables) -> Chart:
     if ev is None or ev.empty:
         chart.missing_reason = "no propensity_evaluation in this version"
         return chart
+    ev = ev.rename(columns={"true_negatives": "tn", "false_positives": "fp", "false_negatives": "fn",
+                            "true_positives": "tp"})
     need = {"tn", "fp", "fn", "tp"}
     if not need <= set(ev.columns):
-        chart.missing_reason = "propensity_evaluation has no tn/fp/fn/tp columns"
+        chart.missing_reason = "propensity_evaluation has no confusion-matrix columns"
         return chart
     if "is_chosen" in ev.columns:
         ev = ev[ev["is_chosen"].fillna(False).astype(bool)]
@@ -64,7 +66,7 @@ def confusion_matrices(t: VersionTables) -> Chart:
             ax.text(c, r, f"{int(v):,}", ha="center", va="center")
         ax.set_xticks([0, 1], ["pred. no", "pred. yes"])
         ax.set_yticks([0, 1], ["actual no", "actual yes"])
-        title = " / ".join(str(row[c]) for c in ("target", "model_name", "model") if c in row.index)
+        title = " / ".join(str(row[c]) for c in ("target", "algorithm", "split") if c in row.index)
         ax.set_title(title, fontsize=8)
     chart.png_base64 = to_base64(fig)
     return chart

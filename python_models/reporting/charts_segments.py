@@ -73,9 +73,10 @@ def k_distance(t: VersionTables) -> Chart:
     if kd is None or kd.empty:
         chart.missing_reason = "DBSCAN was neither chosen nor compared in this run (no k-distance curve)"
         return chart
-    kd = kd.sort_values("rank")
+    rank = first_column(kd, "point_rank", "rank")
+    kd = kd.sort_values(rank)
     fig, ax = new_figure()
-    ax.plot(kd["rank"], kd["k_distance"])
+    ax.plot(kd[rank], kd["k_distance"])
     eps = kd["chosen_eps"].dropna()
     if len(eps):
         ax.axhline(float(eps.iloc[0]), color="red", linestyle="--", label=f"eps = {float(eps.iloc[0]):.3g}")
