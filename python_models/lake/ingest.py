@@ -266,7 +266,8 @@ def _record_read(spec: SourceSpec, row: dict, res: dict, reject_rows: list[dict]
     row["rows_landed"] = res["rows_landed"]
     row["rows_written"] = res["rows_written"]
     row["rows_rejected"] = len(res["rejects"])
-    row["schema_change"] = _schema_change(last_header.get(spec.name), res["header"], res["missing"])
+    change = _schema_change(last_header.get(spec.name), res["header"], res["missing"])
+    row["schema_change"] = redact(change) if change else None  # it quotes the header, which may be a record
     if res["rows_landed"] == 0:
         row["message"] = "no records (header only)"
     last_header[spec.name] = res["header"]
