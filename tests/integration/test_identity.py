@@ -28,8 +28,9 @@ from python_models.lake import ingest
 pytestmark = pytest.mark.dbt
 
 IDENTITY_SELECTION = [
-    "--select", "+int_identity__contacts", "+path:models/intermediate/identity",
-    "+path:models/marts/identity", "+path:models/marts/customers",
+    # only contacts were landed: the manifest and contact staging, then everything identity
+    "--select", "stg_lake__manifest_files", "base_crm__contacts", "stg_crm__contacts",
+    "path:models/intermediate/identity", "path:models/marts/identity", "path:models/marts/customers",
     # tests of other areas that merely reference dim_customers stay out
     "--indirect-selection", "cautious",
 ]
