@@ -312,7 +312,7 @@ def _kinds() -> list[Kind]:
                                              delimiter=";"), "loaded", staged=2)], ORDER_COLUMNS, delimiter=";",
         staged_values=("select order_id, amount from stg_shop__order_lines where source_file = '{file}' order by 1",
                        [("O1", 12.5), ("O2", 1234.56)]))
-    add("unknown_currency_and_country", "orders",
+    add("unknown_currency", "orders",
         [CorpusFile("orders.csv", orders_csv([order(1), order(2, currency="XYZ")]), "loaded", staged=1,
                     quarantined={"unknown currency code: XYZ": 1})], ORDER_COLUMNS)
     add("invalid_emails", "contacts",
