@@ -21,8 +21,9 @@ One batch, under the same refresh lock as the full refresh (they never write at 
    serving catalog for the same version so they are queryable at once (``membership_changes``,
    ``live_membership``, ``segment_drift``, ``drift_summary``).
 
-Re-running a batch (same load ids) recomputes the same assignments, finds no change and
-rewrites the same files: idempotent. Whether a full re-segmentation is due is recorded in
+Re-running a batch (same load ids) recomputes the same assignments and changes (compared with
+the state before that batch, stamped with the batch's first run time) and rewrites the same
+files: the live tables end up identical, nothing is appended twice. Whether a full re-segmentation is due is recorded in
 ``drift_summary``; the daily full refresh re-segments anyway.
 """
 
@@ -192,6 +193,14 @@ def measure_drift(version_dir: Path, store: LiveStore, version_id: str, settings
                         settings, features=drift_features(ref_features))
 
 
+def _batch_time(store: LiveStore, batch_id: str) -> datetime:
+    """When the batch was first reassigned: a replay rewrites the very same rows."""
+    done = store.read(ASSIGNMENTS)
+    if not done.empty and (done["batch_id"] == batch_id).any():
+        return pd.Timestamp(done.loc[done["batch_id"] == batch_id, "assigned_at_utc"].iloc[0]).to_pydatetime()
+    return datetime.now(UTC)
+
+
 def _ingest_small(lake_dir: Path, sources):
     """A micro-batch lands a few small files: reading them in this process beats spawning readers."""
     previous = os.environ.get(INGEST_WORKERS_ENV)
@@ -244,7 +253,7 @@ def run_micro_batch(lake_dir: str | Path | None = None, sources: str | Path | No
             return result
 
         t = time.perf_counter()
-        at = datetime.now(UTC)
+        at = _batch_time(store, batch_id)
         version_id, assigned, changes = reassign(features, touched, warehouse, store, batch_id, at)
         result.version_id, result.changes = version_id, changes
         result.new_customers = int(changes["old_segment_id"].isna().sum()) if not changes.empty else 0

@@ -66,9 +66,12 @@ def test_batch_touches_known_customers_and_logs_changes_in_the_serving_catalog(l
 
 def test_replaying_a_batch_changes_nothing(live):
     work, _, first, again, _ = live
-    assert again.touched == first.touched and again.changes.empty
+    assert again.touched == first.touched and len(first.changes) > 0
+    pd.testing.assert_frame_equal(again.changes, first.changes)
     store = LiveStore(work / "warehouse")
-    assert len(store.read("membership_changes")) == len(first.changes)
+    logged = store.read("membership_changes").sort_values("customer_id").reset_index(drop=True)
+    pd.testing.assert_frame_equal(logged, first.changes.sort_values("customer_id").reset_index(drop=True),
+                                  check_dtype=False)
     assert store.read("live_assignments")["customer_id"].is_unique  # replaced, not appended
 
 
@@ -102,7 +105,8 @@ def test_a_shifted_stream_is_flagged_as_drift(live):
     shifted = run_micro_batch(work / "lake")
     assert shifted.full_resegmentation_due, shifted.summary()
     drifted = set(shifted.drift.features.loc[shifted.drift.features["drifted"], "feature"])
-    assert {"web_mobile_session_share", "category_share_electronics"} & drifted
+    assert "web_social_traffic_share" in drifted  # every shifted session comes from TikTok
+    assert shifted.drift.far_share > first.drift.far_share
     con = connect_serving(Warehouse(work / "warehouse"))
     try:
         due = con.sql("select batch_id, bool_or(full_resegmentation_due) from drift_summary group by 1 order by 1").fetchall()
