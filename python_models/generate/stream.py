@@ -19,6 +19,7 @@ import csv
 import io
 import json
 import time
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -120,6 +121,10 @@ def load_known_people(lake_dir: str | Path) -> KnownPeople:
     return KnownPeople(logins=logins, handles=handles, names=names, clock=clock)
 
 
+def _ascii(text: str) -> str:
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().replace(" ", "")
+
+
 def _ts(t: datetime) -> str:
     return t.strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -203,11 +208,13 @@ class _Minute:
     def _new_person(self) -> None:
         rng = self.rng
         account_id = str(int(rng.integers(2 * 10**9, 3 * 10**9)))
-        first, last, postcode, city, country = self.known.names[int(rng.integers(len(self.known.names)))] \
-            if self.known.names else ("Camille", "Martin", "75011", "Paris", "FR")
+        # first name, last name and address from three different accounts: someone new, not a twin
+        pick = [self.known.names[int(i)] for i in rng.integers(len(self.known.names), size=3)] \
+            if self.known.names else [("Camille", "Martin", "75011", "Paris", "FR")] * 3
+        first, last, (postcode, city, country) = pick[0][0], pick[1][1], pick[2][2:]
         year = int(rng.integers(1960, 2004))
         created = self._at()
-        self.accounts.append([account_id, f"{first}.{last}.{account_id[-5:]}@example.net".lower(), first, last,
+        self.accounts.append([account_id, _ascii(f"{first}.{last}.{account_id[-5:]}@example.net".lower()), first, last,
                               "", "", postcode, city, country, f"{year}-0{int(rng.integers(1, 10))}-1{int(rng.integers(0, 9))}",
                               "true", "false", _ts(created), _ts(created), ""])
         self._session(self._hex(12), account_id)
