@@ -4,9 +4,11 @@
 due. Both take the warehouse's refresh lock, so a micro-batch never writes while the daily
 refresh does (or the other way round):
 
-* micro-batch (every 5 minutes): fetch the REST sources, ingest what landed, and `dbt build`
-  only the models downstream of the raw tables that received rows. When a refresh holds the
-  warehouse it skips at once (it will run again in 5 minutes) and says so in its log.
+* micro-batch (every 5 minutes): fetch the REST sources, then the live micro-batch
+  (flows/microbatch_flow.py: ingest what landed, rebuild the touched customers' features,
+  reassign them to the served segments). When a refresh holds the warehouse it skips at once
+  (it will run again in 5 minutes) and says so in its log; before the first full refresh there
+  is nothing to reassign to, so it waits for it.
 * daily full refresh (03:00 UTC): fetch, then the whole refresh flow (ingest, build, gates,
   publish). It waits up to 30 minutes for a running micro-batch or refresh before failing.
 """
@@ -23,55 +25,36 @@ prefect_env.configure()
 from prefect import flow, get_run_logger  # noqa: E402
 from prefect.schedules import Cron, Interval  # noqa: E402
 
-from flows.ingest_flow import ingest_landing, publish_ingest_artifact  # noqa: E402
-from flows.refresh_lock import RefreshAlreadyRunning, refresh_lock  # noqa: E402
+from flows.refresh_lock import refresh_lock  # noqa: E402
 from flows.rest_flow import fetch_rest, rest_specs  # noqa: E402
 from flows.settings import Paths  # noqa: E402
+from python_models.lake.rest_source import RestSourceBusy  # noqa: E402
 
 MICRO_BATCH_EVERY = timedelta(minutes=5)
 DAILY_CRON = "0 3 * * *"
 DAILY_TIMEZONE = "UTC"
 DAILY_LOCK_WAIT_SECONDS = 1800.0
-# Raw tables that every staged source feeds: the manifest and rejects marts depend on them.
-_ALWAYS_SELECTED = ["source:raw.manifest+", "source:raw.rejects+"]
-
-
-def micro_batch_selection(loaded_entities: set[str]) -> list[str]:
-    """dbt selection for the models a micro-batch must rebuild: downstream of the raw tables that grew."""
-    return [f"source:raw.{entity}+" for entity in sorted(loaded_entities)] + _ALWAYS_SELECTED
 
 
 def _fetch_all(lake_dir: str, sources: str | None) -> None:
+    logger = get_run_logger()
     for spec in rest_specs(lake_dir, sources):
-        fetch_rest(spec)
+        try:
+            fetch_rest(spec)
+        except RestSourceBusy as exc:  # another run is fetching it; its pages land all the same
+            logger.warning("%s", exc)
 
 
 @flow(name="segmart-micro-batch")
 def micro_batch_flow(lake_dir: str, sources: str | None = None) -> str:
-    from flows.refresh_flow import dbt_build
+    from flows.microbatch_flow import microbatch_flow
 
-    logger = get_run_logger()
-    paths = Paths.from_env(lake_dir)
-    try:
-        with refresh_lock(paths.build_db, "segmart micro-batch", wait_seconds=0):
-            _fetch_all(lake_dir, sources)
-            report = ingest_landing(lake_dir, sources, None)
-            publish_ingest_artifact(report)
-            loaded = {f.entity for f in report.files if f.status == "loaded" and f.rows_written}
-            if not loaded:
-                outcome = "nothing new landed; no build"
-            elif not paths.build_db.exists():
-                dbt_build(lake_dir)  # a first build has no upstream tables to reuse
-                outcome = f"first full build after loading {sorted(loaded)}"
-            else:
-                dbt_build(lake_dir, micro_batch_selection(loaded))
-                outcome = f"rebuilt models downstream of {sorted(loaded)}"
-    except RefreshAlreadyRunning as exc:
-        outcome = f"skipped: {exc}"
-        logger.warning("micro-batch %s", outcome)  # worth seeing: the next interval will try again
+    _fetch_all(lake_dir, sources)
+    if not Paths.from_env(lake_dir).build_db.exists():
+        outcome = "skipped: no build yet; the daily refresh (or `segmart refresh`) builds and publishes first"
+        get_run_logger().warning("micro-batch %s", outcome)
         return outcome
-    logger.info("micro-batch: %s", outcome)
-    return outcome
+    return microbatch_flow(lake_dir, sources)
 
 
 @flow(name="segmart-daily-refresh")
@@ -103,7 +86,8 @@ def build_deployments(
             schedules=[Interval(micro_batch_every, timezone=timezone)],
             parameters=params,
             tags=["segmart", "micro-batch"],
-            description=f"ingest new landed/REST data every {micro_batch_every}; build the affected models",
+            description=f"every {micro_batch_every}: fetch REST sources, live micro-batch (ingest, touched "
+                        "customers' features, reassignment to the served segments)",
         ),
         daily_refresh_flow.to_deployment(
             name="daily-full-refresh",

@@ -23,6 +23,7 @@ honouring Retry-After; other 4xx answers are bugs in the request or the token an
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import time
@@ -48,6 +49,10 @@ class RestSourceError(RuntimeError):
     """The endpoint cannot be fetched; the message names the source, the page and the reason."""
 
     expected = True  # the CLI prints the message alone, without a traceback hint
+
+
+class RestSourceBusy(RestSourceError):
+    """Another process is fetching the same source right now."""
 
 
 @dataclass(frozen=True)
@@ -240,6 +245,17 @@ def fetch_rest_source(
                 "(it must hold the API token)"
             )
     spec.folder.mkdir(parents=True, exist_ok=True)
+    # one fetch per source at a time: two would request the same pages and race on the state file
+    with open(spec.folder / f".{spec.name}.rest_fetch.lock", "a") as lock:
+        try:
+            fcntl.flock(lock.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise RestSourceBusy(f"source '{spec.name}' is being fetched by another process; not fetching it twice") from None
+        return _fetch_locked(spec, settings, token, new_crawl, on_page, sleep)
+
+
+def _fetch_locked(spec, settings: RestSettings, token: str | None, new_crawl: bool,
+                  on_page: Callable[[int, int], None] | None, sleep: Callable[[float], None]) -> FetchReport:
     sp = state_path(spec)
     state = json.loads(sp.read_text(encoding="utf-8")) if sp.exists() else None
     if state is not None and state.get("url") != settings.url:

@@ -223,3 +223,19 @@ def test_cli_fetch_without_prefect_shows_pages_and_the_summary(tmp_path, api, mo
     assert "social_api: 4 page(s), 12 records fetched" in result.output
     again = CliRunner().invoke(main, ["fetch", "--no-prefect", "--lake", str(lake), "--source", "nope"])
     assert again.exit_code == 1 and "not REST sources" in again.output
+
+
+def test_a_second_fetch_of_the_same_source_at_once_is_refused(tmp_path, api, monkeypatch):
+    import fcntl
+
+    from python_models.lake.rest_source import RestSourceBusy
+
+    monkeypatch.setenv("FAKE_API_TOKEN", TOKEN)
+    spec = _spec(_lake(tmp_path, api.url))
+    spec.folder.mkdir(parents=True)
+    with open(spec.folder / ".social_api.rest_fetch.lock", "a") as held:
+        fcntl.flock(held.fileno(), fcntl.LOCK_EX)
+        with pytest.raises(RestSourceBusy, match="being fetched by another process"):
+            fetch_rest_source(spec)
+    assert api.requests == []
+    assert fetch_rest_source(spec).complete
