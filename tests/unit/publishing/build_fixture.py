@@ -33,9 +33,11 @@ def write_build(db: Path, members: dict[str, int], features: dict[str, float] | 
     try:
         for table in [*PUBLISHED, "gates"]:
             con.execute(f"drop table if exists {table}")
-        con.execute("create table segment_membership (customer_id varchar, segment_id integer, segment_name varchar)")
-        con.executemany("insert into segment_membership values (?, ?, ?)",
-                        [(c, s, f"segment {s}") for c, s in members.items()])
+        # the columns of the agreed interface (the catalog's live_membership view reads them)
+        con.execute("create table segment_membership (customer_id varchar, segment_id integer, segment_name varchar, "
+                    "distance_to_centroid double, second_segment_id integer, margin double)")
+        con.executemany("insert into segment_membership values (?, ?, ?, 0.5, ?, 0.1)",
+                        [(c, s, f"segment {s}", s + 1) for c, s in members.items()])
         con.execute("create table customer_features (customer_id varchar, spend double, "
                     "features_cutoff_at_utc timestamp)")
         con.executemany("insert into customer_features values (?, ?, '2026-06-30 00:00:00')", list(features.items()))
