@@ -21,6 +21,9 @@ One batch, under the same refresh lock as the full refresh (they never write at 
    serving catalog for the same version so they are queryable at once (``membership_changes``,
    ``live_membership``, ``segment_drift``, ``drift_summary``).
 
+New contact records get ids at once (:mod:`python_models.identity.incremental`, live table
+``new_customer_ids``); their activity counts from the next daily refresh.
+
 Re-running a batch (same load ids) recomputes the same assignments and changes (compared with
 the state before that batch, stamped with the batch's first run time) and rewrites the same
 files: the live tables end up identical, nothing is appended twice. Whether a full re-segmentation is due is recorded in
@@ -50,6 +53,7 @@ from flows.dbt_runner import run_dbt  # noqa: E402
 from flows.publishing import warehouse_root  # noqa: E402
 from flows.refresh_lock import RefreshAlreadyRunning, refresh_lock  # noqa: E402
 from flows.settings import Paths  # noqa: E402
+from python_models.identity.incremental import match_new_contacts  # noqa: E402
 from python_models.lake import ingest  # noqa: E402
 from python_models.publishing import Warehouse  # noqa: E402
 from python_models.publishing.catalog import switch_to, write_catalog  # noqa: E402
@@ -62,6 +66,7 @@ FEATURES_MODEL = "int_microbatch__customer_features"
 TOUCHED_MODEL = "int_microbatch__touched_customers"
 DRIFT = "segment_drift"
 DRIFT_SUMMARY = "drift_summary"
+NEW_IDS = "new_customer_ids"
 INGEST_WORKERS_ENV = "SEGMART_INGEST_WORKERS"
 
 
@@ -75,6 +80,7 @@ class MicroBatchResult:
     changes: pd.DataFrame = field(default_factory=pd.DataFrame)
     new_customers: int = 0
     unattributed_entities: list[str] = field(default_factory=list)
+    new_ids: pd.DataFrame = field(default_factory=pd.DataFrame)
     drift: Any = None
     seconds: dict[str, float] = field(default_factory=dict)
     outcome: str = ""
@@ -83,9 +89,16 @@ class MicroBatchResult:
     def full_resegmentation_due(self) -> bool:
         return bool(self.drift is not None and self.drift.full_resegmentation_due)
 
+    def _ids_line(self) -> str:
+        if self.new_ids.empty:
+            return ""
+        counts = self.new_ids["matched_by"].value_counts().to_dict()
+        return (f"\n  {len(self.new_ids)} new contact record(s) got ids ({', '.join(f'{n} by {k}' for k, n in sorted(counts.items()))}); "
+                "their activity is attributed from the daily refresh on")
+
     def summary(self) -> str:
         if not self.touched:
-            return f"micro-batch {self.batch_id}: {self.outcome}"
+            return f"micro-batch {self.batch_id}: {self.outcome}" + self._ids_line()
         moved = len(self.changes)
         lines = [f"micro-batch {self.batch_id}: {self.touched:,} customers touched by new {', '.join(self.entities)}; "
                  f"{moved:,} changed segment ({self.new_customers:,} first assigned) against {self.version_id}"]
@@ -93,9 +106,8 @@ class MicroBatchResult:
             due = "FULL RE-SEGMENTATION DUE: " + "; ".join(self.drift.reasons) if self.full_resegmentation_due \
                 else "no re-segmentation due"
             lines.append(f"  drift: {self.drift.n_drifted} feature(s) drifted, far share {self.drift.far_share:.1%}; {due}")
-        if self.unattributed_entities:
-            lines.append(f"  new contact records ({', '.join(self.unattributed_entities)}) wait for the daily refresh's "
-                         "identity resolution")
+        if self._ids_line():
+            lines.append(self._ids_line().strip())
         lines.append("  " + ", ".join(f"{k} {v:.1f} s" for k, v in self.seconds.items()))
         return "\n".join(lines)
 
@@ -193,6 +205,31 @@ def measure_drift(version_dir: Path, store: LiveStore, version_id: str, settings
                         settings, features=drift_features(ref_features))
 
 
+def _serve(warehouse: Warehouse, version_id: str) -> None:
+    """Rewrite the serving catalog of the same version so the live tables show."""
+    with warehouse.publish_lock():
+        if warehouse.current_version() == version_id:  # a publish in between already serves the new state
+            switch_to(warehouse, write_catalog(warehouse, version_id))
+
+
+def new_contact_ids(paths: Paths, load_ids: list[str]) -> pd.DataFrame:
+    """Ids for the contact records of these loads that the last identity run has not seen."""
+    files = [p for lid in load_ids for p in (paths.lake_dir / "raw" / "contacts" / f"load_id={lid}").glob("*.parquet")]
+    if not files:
+        return pd.DataFrame(columns=["source_system", "source_record_id", "customer_id", "matched_by"])
+    con = duckdb.connect(str(paths.build_db), read_only=True)
+    try:
+        listed = ", ".join(f"'{f}'" for f in files)
+        records = con.sql(f"select _source_system as source_system, source_record_id, email "
+                          f"from read_parquet([{listed}]) where source_record_id is not null "
+                          "order by _source_file, _record_number").df()
+        graph = con.sql("select identifier_type, identifier_value, customer_id "
+                        "from int_identity__identifier_customers").df()
+    finally:
+        con.close()
+    return match_new_contacts(records, graph)
+
+
 def _batch_time(store: LiveStore, batch_id: str) -> datetime:
     """When the batch was first reassigned: a replay rewrites the very same rows."""
     done = store.read(ASSIGNMENTS)
@@ -235,6 +272,12 @@ def run_micro_batch(lake_dir: str | Path | None = None, sources: str | Path | No
         batch_id = "_".join(load_ids) or "empty"
         result = MicroBatchResult(batch_id, load_ids, [e for e in grown if e in EVENT_ENTITIES], seconds=seconds)
         result.unattributed_entities = [e for e in grown if e == "contacts"]
+        if result.unattributed_entities and paths.build_db.exists():
+            result.new_ids = new_contact_ids(paths, load_ids)
+            version_id, _ = _published(warehouse)
+            store.write(NEW_IDS, batch_id, result.new_ids.assign(version_id=version_id, batch_id=batch_id))
+            if not result.entities:
+                _serve(warehouse, version_id)
         if not result.entities:
             result.outcome = "no new events landed; nothing to reassign"
             return result
@@ -274,9 +317,7 @@ def run_micro_batch(lake_dir: str | Path | None = None, sources: str | Path | No
         seconds["drift"] = time.perf_counter() - t
 
         t = time.perf_counter()
-        with warehouse.publish_lock():
-            if warehouse.current_version() == version_id:  # a publish in between already serves the new state
-                switch_to(warehouse, write_catalog(warehouse, version_id))
+        _serve(warehouse, version_id)
         seconds["catalog"] = time.perf_counter() - t
         result.outcome = "reassigned"
     return result

@@ -12,6 +12,7 @@ import pytest
 from flows.dbt_runner import run_dbt
 from flows.settings import Paths
 from python_models.generate.stream import simulate_stream
+from python_models.identity.stable_ids import make_customer_id
 from python_models.publishing import Warehouse, connect_serving
 from python_models.publishing.live import LiveStore
 from python_models.segmentation.assignment import PublishedSegments
@@ -60,8 +61,11 @@ def test_batch_touches_known_customers_and_logs_changes_in_the_serving_catalog(l
     assert live_m["customer_id"].is_unique and len(live_m) == len(published)
     moved = live_m.set_index("customer_id").loc[changes["customer_id"], "segment_id"]
     assert (moved.to_numpy() == changes["new_segment_id"].to_numpy()).all()
-    # the stream's new people need the daily identity run: they are not reassigned yet
-    assert stream.new_accounts and not set(live_m["customer_id"]) & set(stream.new_accounts)
+    # the stream's new people get ids at once (no full re-match) but no segment before the daily run
+    assert stream.new_accounts and set(first.new_ids["source_record_id"]) == set(stream.new_accounts)
+    assert (first.new_ids["matched_by"] == "new").all()
+    assert set(first.new_ids["customer_id"]) == {make_customer_id(f"eshop:{a}") for a in stream.new_accounts}
+    assert not set(live_m["customer_id"]) & set(first.new_ids["customer_id"])
 
 
 def test_replaying_a_batch_changes_nothing(live):
