@@ -160,12 +160,18 @@ def _centroids_view(con, warehouse: Warehouse, a: str, b: str) -> None:
     if ca is None or cb is None:
         con.execute(empty)
         return
-    cols_a = set(con.sql(f"select * from read_parquet({ca}) limit 0").columns)
-    if "segment_id" not in cols_a:
+    if "segment_id" not in con.sql(f"select * from read_parquet({ca}) limit 0").columns:
         con.execute(empty)
         return
-    # one hash per segment over all its centroid rows (a centroid may be stored one row per feature)
-    agg = "select segment_id, sum(hash(r)::hugeint) as h from read_parquet({}) r group by 1"
+
+    def per_segment(path: str) -> str:
+        # one hash per segment over all its centroid rows (a centroid may be one row per feature);
+        # run ids and timestamps differ on every run without the centroid moving
+        cols = con.sql(f"select * from read_parquet({path}) limit 0").columns
+        ignored = [c for c in cols if c == "run_id" or c.endswith("_at_utc")]
+        exclude = f" exclude ({', '.join(ignored)})" if ignored else ""
+        return f"select segment_id, sum(hash(r)::hugeint) as h from (select *{exclude} from read_parquet({path})) r group by 1"
+
     con.execute(f"create temp view centroid_moves as select coalesce(x.segment_id, y.segment_id)::integer as "
-                f"segment_id, x.h is distinct from y.h as moved from ({agg.format(ca)}) x "
-                f"full join ({agg.format(cb)}) y using (segment_id)")
+                f"segment_id, x.h is distinct from y.h as moved from ({per_segment(ca)}) x "
+                f"full join ({per_segment(cb)}) y using (segment_id)")

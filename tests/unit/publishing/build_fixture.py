@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import uuid
 from pathlib import Path
 
 import duckdb
@@ -25,10 +26,11 @@ def write_manifest(folder: Path, publish: list[str], gates: list[str]) -> Path:
 
 def write_build(db: Path, members: dict[str, int], features: dict[str, float] | None = None,
                 centroids: dict[int, float] | None = None, id_changes: list[tuple] = (),
-                gate_passed: bool | None = True) -> None:
+                gate_passed: bool | None = True, run_id: str | None = None) -> None:
     """members: customer_id -> segment_id; features: customer_id -> one feature value."""
     features = features or {c: 1.0 for c in members}
     centroids = centroids or {s: float(s) for s in set(members.values())}
+    run_id = run_id or uuid.uuid4().hex
     con = duckdb.connect(str(db))
     try:
         for table in [*PUBLISHED, "gates"]:
@@ -41,8 +43,10 @@ def write_build(db: Path, members: dict[str, int], features: dict[str, float] | 
         con.execute("create table customer_features (customer_id varchar, spend double, "
                     "features_cutoff_at_utc timestamp)")
         con.executemany("insert into customer_features values (?, ?, '2026-06-30 00:00:00')", list(features.items()))
-        con.execute("create table segment_centroids (segment_id integer, feature varchar, value double)")
-        con.executemany("insert into segment_centroids values (?, 'spend', ?)", list(centroids.items()))
+        # run_id changes on every build even when the centroids do not (as in the real mart)
+        con.execute("create table segment_centroids (run_id varchar, segment_id integer, feature varchar, value double)")
+        con.executemany("insert into segment_centroids values (?, ?, 'spend', ?)",
+                        [(run_id, s, v) for s, v in centroids.items()])
         con.execute("create table customer_id_changes (change varchar, from_customer_id varchar, "
                     "to_customer_id varchar, n_records integer)")
         if id_changes:

@@ -103,8 +103,8 @@ def test_membership_history_keeps_every_served_version(build):
 
 def test_same_content_gives_the_same_hash_and_different_content_another(build):
     run, _, _, _ = build
-    a, b = run(), run()
-    c = run(members={**MEMBERS, "C000": 2})
+    a, b = run(run_id="r1"), run(run_id="r1")
+    c = run(members={**MEMBERS, "C000": 2}, run_id="r1")
     assert a.version_id != b.version_id and a.version_id < b.version_id < c.version_id
     assert a.version_id.split("-")[-1] == b.version_id.split("-")[-1] != c.version_id.split("-")[-1]
 
