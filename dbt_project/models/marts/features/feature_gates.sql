@@ -1,6 +1,9 @@
 -- Feature checks a version must pass to be published (shared gates columns): every fact table
 -- reconciles through attribution, enough of each non-empty fact table reaches a person, one
 -- feature row per customer, and the matrix has no missing or infinite value.
+{#- Social handles only reach a person when a contact record names them, so their floor is lower. -#}
+{%- set min_share = var('features_min_attributed_share', {
+    'orders': 0.5, 'web_events': 0.5, 'social_interactions': 0.2, 'campaign_events': 0.5}) %}
 with
 
 coverage as (
@@ -40,13 +43,19 @@ gates as (
     union all
 
     select
-        'attributed_share_' || fact,
-        share_attributed,
-        {{ var('features_min_attributed_share', 0.5) }},
-        share_attributed >= {{ var('features_min_attributed_share', 0.5) }},
-        'share of staged ' || fact || ' rows attributed to a person (>= var features_min_attributed_share)'
+        'attributed_share_' || coverage.fact,
+        coverage.share_attributed,
+        floors.min_share,
+        coverage.share_attributed >= floors.min_share,
+        'share of staged ' || coverage.fact || ' rows attributed to a person (>= var features_min_attributed_share)'
     from coverage
-    where rows_staged > 0
+    inner join (
+        {%- for fact, share in min_share.items() %}
+        select '{{ fact }}' as fact, cast({{ share }} as double) as min_share
+        {{ 'union all' if not loop.last }}
+        {%- endfor %}
+    ) as floors on floors.fact = coverage.fact
+    where coverage.rows_staged > 0
 
     union all
 
