@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import json
+import mmap
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -181,34 +182,42 @@ MAX_FIELD_CHARS = 65_536
 
 
 def _screen(
-    table: pa.Table, numbers: np.ndarray, header: list[str] | None, raw_text
+    table: pa.Table, numbers: np.ndarray, header: list[str] | None, raw_text, check_nul: bool = True
 ) -> tuple[pa.Table, np.ndarray, list[Reject]]:
     """Take out records that parse but cannot be real data, each as a reject with its reason.
 
     A header line repeated mid-file (concatenated exports), a NUL byte (binary data in a text file)
     or a field longer than MAX_FIELD_CHARS would otherwise reach staging as a plausible-looking row.
-    `raw_text(i)` rebuilds row i's text for the reject listing.
+    `raw_text(i)` rebuilds row i's text for the reject listing. This runs on every batch, so each
+    check starts with the cheapest test that rules it out (`check_nul=False` when the file's bytes
+    hold no NUL at all).
     """
     n = table.num_rows
     if n == 0:
         return table, numbers, []
     reasons: list[list[str]] = [[] for _ in range(n)]
+
+    def flagged(mask: pa.Array) -> np.ndarray:
+        return np.flatnonzero(pc.fill_null(mask, False).to_numpy(zero_copy_only=False))
+
     if header:
-        same = pa.array([True] * n)
-        for name in header:
-            col = table.column(name).combine_chunks()
-            same = pc.and_(same, pc.fill_null(pc.equal(pc.utf8_trim_whitespace(col), name), False))
-        for i in np.flatnonzero(same.to_numpy(zero_copy_only=False)):
-            reasons[i].append("repeated header line (files concatenated?)")
+        first = table.column(header[0]).combine_chunks()
+        candidates = flagged(pc.equal(pc.utf8_trim_whitespace(first), header[0]))
+        for i in candidates:
+            values = [table.column(h)[int(i)].as_py() for h in header]
+            if all((v or "").strip() == h for v, h in zip(values, header, strict=True)):
+                reasons[i].append("repeated header line (files concatenated?)")
     for name in table.column_names:
         col = table.column(name).combine_chunks()
         if not pa.types.is_string(col.type) and not pa.types.is_large_string(col.type):
             continue
-        nul = pc.fill_null(pc.match_substring(col, "\x00"), False).to_numpy(zero_copy_only=False)
-        for i in np.flatnonzero(nul):
-            reasons[i].append(f"NUL byte in field {name!r} (binary data in a text file)")
-        long = pc.fill_null(pc.greater(pc.utf8_length(col), MAX_FIELD_CHARS), False).to_numpy(zero_copy_only=False)
-        for i in np.flatnonzero(long):
+        if check_nul:
+            for i in flagged(pc.match_substring(col, "\x00")):
+                reasons[i].append(f"NUL byte in field {name!r} (binary data in a text file)")
+        # bytes >= characters: only values over the limit in bytes can be over it in characters
+        if (pc.max(pc.binary_length(col)).as_py() or 0) <= MAX_FIELD_CHARS:
+            continue
+        for i in flagged(pc.greater(pc.utf8_length(col), MAX_FIELD_CHARS)):
             size = len(col[int(i)].as_py())
             reasons[i].append(f"oversized field {name!r}: {size:,} characters (limit {MAX_FIELD_CHARS:,})")
     bad = [i for i in range(n) if reasons[i]]
@@ -218,6 +227,11 @@ def _screen(
     keep = np.ones(n, dtype=bool)
     keep[bad] = False
     return table.filter(pa.array(keep)), numbers[keep], rejects
+
+
+def _contains_nul(path: Path) -> bool:
+    with path.open("rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as data:
+        return data.find(b"\x00") >= 0
 
 
 def _csv_text(table: pa.Table, spec: SourceSpec):
@@ -307,8 +321,10 @@ def read_csv(path: Path, spec: SourceSpec, source_file: str, sha256: str) -> tup
                 yield from emit(table, numbers)
         pending.clear()
 
+    has_nul = _contains_nul(path)
+
     def emit(table: pa.Table, numbers: np.ndarray) -> Iterator[pa.Table]:
-        table, numbers, screened = _screen(table, numbers, header, _csv_text(table, spec))
+        table, numbers, screened = _screen(table, numbers, header, _csv_text(table, spec), check_nul=has_nul)
         result.rejects.extend(screened)
         if table.num_rows:
             result.rows_written += table.num_rows
