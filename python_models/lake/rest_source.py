@@ -26,6 +26,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import re
 import time
 import urllib.error
 import urllib.parse
@@ -42,6 +43,7 @@ _REST_KEYS = {
 _SECRET_KEYS = {
     "token", "access_token", "api_key", "apikey", "api_token", "password", "secret", "client_secret", "authorization",
 }
+_SECRET_PARAM = re.compile(r"token|api[_-]?key|secret|passw|auth|signature|credential", re.IGNORECASE)
 RETRYABLE_STATUS = {408, 425, 429, 500, 502, 503, 504}
 
 
@@ -92,6 +94,15 @@ def parse_rest_settings(raw: object, where: str, records_path: str | None) -> Re
                 f"{where}: {where_found} holds {leaked[0]!r}: never put a token in the sources file; "
                 "name the environment variable that holds it with rest.token_env"
             )
+    url_query = urllib.parse.parse_qsl(urllib.parse.urlsplit(str(raw.get("url") or "")).query)
+    params = raw.get("params") or {}
+    secret_params = sorted({str(k) for k, _ in url_query if _SECRET_PARAM.search(str(k))}
+                           | {str(k) for k in (params if isinstance(params, dict) else {}) if _SECRET_PARAM.search(str(k))})
+    if secret_params:
+        raise ValueError(
+            f"{where}: the query parameter '{secret_params[0]}' looks like a credential: never put a token in "
+            "the sources file (url or params); name the environment variable that holds it with rest.token_env"
+        )
     unknown = set(raw) - _REST_KEYS
     if unknown:
         raise ValueError(f"{where}: unknown keys in rest: {sorted(unknown)} (allowed: {sorted(_REST_KEYS)})")
