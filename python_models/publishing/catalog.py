@@ -139,21 +139,46 @@ def _write_version_detail_tables(con, warehouse: Warehouse, version_ids: list[st
     con.unregister("_gates")
 
 
+def _columns(con, warehouse: Warehouse, version_id: str, info: dict) -> dict[str, str]:
+    if info.get("columns"):
+        return dict(info["columns"])
+    rel = con.sql(f"select * from {_parquet(warehouse.version_dir(version_id) / info['file'])} limit 0")
+    return dict(zip(rel.columns, [str(t) for t in rel.types], strict=True))
+
+
 def _write_history_views(con, warehouse: Warehouse, served: list[dict]) -> None:
-    """history.<table>: the table in every version users were ever served, with its version_id."""
+    """history.<table>: the table in every version users were ever served, with its version_id.
+
+    By name, so a version that added a column shows null for it in earlier ones. A version where
+    a column of the same name has another type cannot be stacked with the newest one: it is left
+    out of that view and listed, with the reason, in history_exclusions (still readable through
+    version_tables.path)."""
     con.execute(f"create schema {HISTORY_SCHEMA}")
-    by_table: dict[str, list[str]] = {}
-    for row in served:
+    by_table: dict[str, list[tuple[str, dict, dict]]] = {}
+    for row in reversed(served):  # newest first: the newest schema is the reference
         meta = warehouse.read_version(row["version_id"])
         for table, info in meta.get("tables", {}).items():
-            by_table.setdefault(table, []).append(
+            by_table.setdefault(table, []).append((row, info, _columns(con, warehouse, row["version_id"], info)))
+    excluded = []
+    for table, versions in sorted(by_table.items()):
+        reference = versions[0][2]
+        selects = []
+        for row, info, columns in versions:
+            clashes = [f"{c} {t} (newest: {reference[c]})" for c, t in columns.items()
+                       if c in reference and reference[c] != t]
+            if clashes:
+                excluded.append({"table_name": table, "version_id": row["version_id"],
+                                 "reason": "column type differs: " + "; ".join(clashes)})
+                continue
+            selects.append(
                 f"select {_literal(row['version_id'])} as version_id, "
                 f"{_literal(row['created_at_utc'])}::timestamp as version_created_at_utc, * "
                 f"from {_parquet(warehouse.version_dir(row['version_id']) / info['file'])}"
             )
-    for table, selects in sorted(by_table.items()):
-        # by name: a later version may add a column; earlier versions show it as null
         con.execute(f"create view {HISTORY_SCHEMA}.{_quote(table)} as " + "\nunion all by name\n".join(selects))
+    con.register("_excluded", pd.DataFrame(excluded, columns=["table_name", "version_id", "reason"]))
+    con.execute("create table history_exclusions as select * from _excluded order by 1, 2")
+    con.unregister("_excluded")
     if "segment_membership" in by_table:
         con.execute(f"create view membership_history as select * from {HISTORY_SCHEMA}.segment_membership")
 

@@ -223,7 +223,9 @@ def _copy_table(con: duckdb.DuckDBPyConnection, rel: Relation, target: Path) -> 
     (written,) = con.sql(f"select count(*) from read_parquet('{target}')").fetchall()[0]
     if written != rows:  # never publish a table that lost rows on the way
         raise PublishError(f"{rel.name}: {rows} rows in the build but {written} written to {target}")
-    return {"rows": int(rows), "file": f"tables/{target.name}", "content_hash": _table_content_hash(con, rel.sql)}
+    schema = con.sql(f"select * from {rel.sql} limit 0")
+    return {"rows": int(rows), "file": f"tables/{target.name}", "content_hash": _table_content_hash(con, rel.sql),
+            "columns": [[c, str(t)] for c, t in zip(schema.columns, schema.types, strict=True)]}
 
 
 def _copy_artifacts(source: str | Path | None, target: Path) -> bool:

@@ -139,3 +139,19 @@ def test_gate_models_must_have_the_gate_columns(build, tmp_path):
     con.close()
     with pytest.raises(PublishError, match="lacks column"):
         publish(db, write_manifest(tmp_path, PUBLISHED, ["gates"]), wh.root)
+
+
+def test_a_version_whose_column_changed_type_is_listed_not_stacked_in_history(build):
+    run, wh, db, manifest = build
+    first = run()
+    con = duckdb.connect(str(db))
+    con.execute("alter table segment_membership alter segment_id type varchar")
+    con.execute("update segment_membership set segment_id = 'k' || segment_id")
+    con.close()
+    second = publish(db, manifest, wh.root)
+    history = served(wh, "select version_id, count(*) from membership_history group by 1")
+    assert history == [(second.version_id, 30)]
+    ((version, reason),) = served(wh, "select version_id, reason from history_exclusions "
+                                      "where table_name = 'segment_membership'")
+    assert version == first.version_id and "segment_id INTEGER (newest: VARCHAR)" in reason
+    assert served(wh, "select count(*) from history.customer_features") == [(60,)]
