@@ -31,7 +31,7 @@ def live(demo_published, tmp_path_factory):
     mp = pytest.MonkeyPatch()
     for name, value in {"SEGMART_DB_PATH": work / "build.duckdb", "SEGMART_WAREHOUSE_DIR": work / "warehouse",
                         "SEGMART_LAKE_DIR": work / "lake", "SEGMART_ARTIFACTS_DIR": work / "artifacts",
-                        "DBT_TARGET_PATH": work / "target-mb", "DBT_LOG_PATH": work / "logs"}.items():
+                        "DBT_TARGET_PATH": work / "target", "DBT_LOG_PATH": work / "logs"}.items():  # copied target: partial parse
         mp.setenv(name, str(value))
     stream = simulate_stream(work / "lake", 1500, 1, seed=1, new_people_per_minute=2.0)
     first = run_micro_batch(work / "lake")
