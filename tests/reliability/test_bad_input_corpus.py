@@ -87,6 +87,9 @@ def test_rejected_files_say_what_to_change(corpus):
     assert [r[0] for r in rejected] == sorted([*expected, "landing/crm/crm_contacts_noheader.csv"])
     for file, message in rejected:
         assert message.startswith("file rejected: ") and len(message) > 30, (file, message)
+    # the "header" of the headerless file is a person's record: named as such, not quoted
+    noheader = dict(rejected)["landing/crm/crm_contacts_noheader.csv"]
+    assert "no header line" in noheader and "@" not in noheader, noheader
 
 
 def test_quarantined_raw_records_keep_the_bad_text(corpus):
