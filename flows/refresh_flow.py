@@ -7,6 +7,7 @@ and switches the serving catalog to the new version only if every gate passed.
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass, field
 
@@ -43,8 +44,10 @@ class RefreshResult:
 
 # No retries: a failing model or test is a bug or bad data, and retrying would only hide it.
 @task(name="dbt-build")
-def dbt_build(lake_dir: str, select: list[str] | None = None) -> DbtRun:
+def dbt_build(lake_dir: str, select: list[str] | None = None, dbt_vars: dict | None = None) -> DbtRun:
     args = ["build"] + (["--select", *select] if select else [])
+    if dbt_vars:
+        args += ["--vars", json.dumps(dbt_vars)]
     run = run_dbt(args, Paths.from_env(lake_dir))
     get_run_logger().info(run.summary())
     return run
@@ -98,14 +101,17 @@ def refresh_markdown(report: IngestReport, run: DbtRun, result: PublishResult | 
 
 
 @flow(name="segmart-refresh")
-def refresh_flow(lake_dir: str, sources: str | None = None, publish: bool = True) -> RefreshResult:
+def refresh_flow(lake_dir: str, sources: str | None = None, publish: bool = True,
+                 dbt_vars: dict | None = None) -> RefreshResult:
+    """`dbt_vars` are passed to dbt build as --vars (e.g. smaller ML search spaces); they are part
+    of the published version's config hash."""
     timings = {}
     start = time.perf_counter()
     report = ingest_landing(lake_dir, sources, None)
     publish_ingest_artifact(report)
     timings["ingest"] = time.perf_counter() - start
     start = time.perf_counter()
-    run = dbt_build(lake_dir)
+    run = dbt_build(lake_dir, None, dbt_vars)
     timings["dbt_build"] = time.perf_counter() - start
     result = None
     if publish:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import duckdb
 import pytest
 
+from tests.integration.conftest import DEMO_VARS  # small ML search spaces: a fast full build
+
 pytestmark = [pytest.mark.dbt, pytest.mark.prefect]
 
 
@@ -21,7 +23,7 @@ def refreshed(tmp_path_factory, prefect_server):
         mp.setenv("DBT_TARGET_PATH", str(work / "target"))
         mp.setenv("DBT_LOG_PATH", str(work / "logs"))
         mp.delenv("SEGMART_WAREHOUSE_DIR", raising=False)
-        first = refresh_flow(str(lake))
+        first = refresh_flow(str(lake), dbt_vars=DEMO_VARS)
         # `segmart publish` of the same build: a second version (one full build is enough)
         from flows.publishing import publish_build
         from flows.settings import Paths
