@@ -40,9 +40,10 @@ def test_every_fact_is_attributed_or_counted(con):
                "campaign_events": "stg_marketing__campaign_events"}[fact]
         assert staged == con.sql(f"select count(*) from {stg}").fetchall()[0][0]
         assert ok and attributed + unattributed == staged, fact
-        # social handles reach a person only when a contact record names them (about a third on
-        # the demo lake); the other facts carry account ids, contact refs or e-mails
-        floor = 0.25 if fact == "social_interactions" else 0.8
+        # orders and campaign events carry contact refs or e-mails; web events reach a person
+        # through a login (cookies never seen logged in stay anonymous: ~70% attributed on the
+        # demo lake) and social handles only when a contact record names them (~35%)
+        floor = {"social_interactions": 0.25, "web_events": 0.6}.get(fact, 0.8)
         assert share > floor, f"{fact}: only {share:.1%} of rows reach a person"
 
 
