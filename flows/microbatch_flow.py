@@ -5,7 +5,7 @@ One batch, under the same refresh lock as the full refresh (they never write at 
 1. ingest what landed (one load);
 2. ``dbt run`` only the models on the path from the raw tables that grew (web events, orders,
    social interactions, campaign events) to ``int_microbatch__customer_features``, with
-   ``microbatch_load_ids`` = this load: the event staging tables, the identity graph's SQL layer
+   ``SEGMART_MICROBATCH_LOAD_IDS`` = this load: the event staging tables, the identity graph's SQL layer
    and the attributed facts are rebuilt (tables, full scans of those sources), then the features of
    the touched customers only are computed by the same macro as ``customer_features``. Identity
    resolution (contacts), segmentation, propensity and the quality marts are not rebuilt: new
@@ -32,7 +32,6 @@ files: the live tables end up identical, nothing is appended twice. Whether a fu
 
 from __future__ import annotations
 
-import json
 import os
 import time
 from dataclasses import dataclass, field
@@ -68,6 +67,7 @@ DRIFT = "segment_drift"
 DRIFT_SUMMARY = "drift_summary"
 NEW_IDS = "new_customer_ids"
 INGEST_WORKERS_ENV = "SEGMART_INGEST_WORKERS"
+LOAD_IDS_ENV = "SEGMART_MICROBATCH_LOAD_IDS"  # read by int_microbatch__touched_customers
 
 
 @dataclass
@@ -285,8 +285,11 @@ def run_micro_batch(lake_dir: str | Path | None = None, sources: str | Path | No
             raise RuntimeError(f"no build database at {paths.build_db}: run `segmart refresh` before micro-batches")
 
         t = time.perf_counter()
-        run_dbt([dbt_command, "--select", *dbt_selection(result.entities), "--exclude", *IDENTITY_EXCLUDE,
-                 "--vars", json.dumps({"microbatch_load_ids": load_ids})], paths)
+        os.environ[LOAD_IDS_ENV] = ",".join(load_ids)
+        try:
+            run_dbt([dbt_command, "--select", *dbt_selection(result.entities), "--exclude", *IDENTITY_EXCLUDE], paths)
+        finally:
+            os.environ.pop(LOAD_IDS_ENV, None)
         features = _read_model(paths.build_db, FEATURES_MODEL)
         touched = _read_model(paths.build_db, TOUCHED_MODEL)
         seconds["dbt"] = time.perf_counter() - t

@@ -9,7 +9,7 @@ features as (
     {{ customer_features_as_of(features_cutoff_sql()) }}
 )
 
-{% if var('microbatch_load_ids', []) %}
+{% if env_var('SEGMART_MICROBATCH_LOAD_IDS', '') %}
 select features.*
 from features
 semi join {{ ref('int_microbatch__touched_customers') }} as touched

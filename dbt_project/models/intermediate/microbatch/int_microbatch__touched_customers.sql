@@ -1,5 +1,5 @@
 -- The customers a micro-batch touched: every person with an attributed web event, order line,
--- social interaction or campaign event from the loads in var('microbatch_load_ids') (set by
+-- social interaction or campaign event from the loads in env SEGMART_MICROBATCH_LOAD_IDS (set by
 -- flows/microbatch_flow.py; empty in a normal build, so this is empty there).
 -- sources lists which kinds of new facts touched the person (the reason of a segment change).
 -- the facts are only read when load ids are given; dbt must know the dependencies either way:
@@ -7,8 +7,10 @@
 -- depends_on: {{ ref('stg_shop__order_lines') }}, {{ ref('int_features__order_lines_attributed') }}
 -- depends_on: {{ ref('stg_social__interactions') }}, {{ ref('int_features__social_interactions_attributed') }}
 -- depends_on: {{ ref('stg_marketing__campaign_events') }}, {{ ref('int_features__campaign_events_attributed') }}
-{% set load_ids = var('microbatch_load_ids', []) %}
-{% if load_ids is string %}{% set load_ids = [load_ids] %}{% endif %}
+-- Load ids come from an environment variable, not a var: a changed --vars makes dbt re-parse the
+-- whole project, a changed env var only the models that read it.
+{% set listed = env_var('SEGMART_MICROBATCH_LOAD_IDS', '') %}
+{% set load_ids = listed.split(',') if listed else [] %}
 with
 
 {% if load_ids %}
