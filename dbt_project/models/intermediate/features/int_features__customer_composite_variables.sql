@@ -2,7 +2,9 @@
 -- (long: customer x variable). Per variable the first matching row by priority wins; customers
 -- no row catches get 'unassigned', so every customer has every variable.
 {%- set source_columns = [] -%}
-{%- if execute -%}
+{#- compiled before the seed exists (dbt compile / docs on a fresh database): no columns yet -#}
+{%- if execute and load_relation(ref('composite_variable_bands')) is not none
+    and load_relation(ref('customer_features')) is not none -%}
     {%- set source_columns = run_query(
         "select distinct source_column from " ~ ref('composite_variable_bands') ~ " order by 1"
     ).columns[0].values() -%}

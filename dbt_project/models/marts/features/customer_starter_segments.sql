@@ -4,7 +4,9 @@
 -- seed, so adding a variable column there needs no SQL.
 {%- set rule_columns = [] -%}
 {%- set fixed = ['segment_name', 'priority', 'description'] -%}
-{%- if execute -%}
+{#- compiled before the seeds exist (dbt compile / docs on a fresh database): no rule columns yet -#}
+{%- if execute and load_relation(ref('starter_segment_rules')) is not none
+    and load_relation(ref('composite_variable_bands')) is not none -%}
     {%- set rule_columns = adapter.get_columns_in_relation(ref('starter_segment_rules'))
         | map(attribute='name') | reject('in', fixed) | list -%}
     {%- set variables = run_query(
