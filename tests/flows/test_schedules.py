@@ -69,6 +69,14 @@ async def _deployments_and_runs(api_url: str):
         return found, runs
 
 
+async def _live_micro_batch_runs(api_url: str):
+    from prefect.client.orchestration import PrefectClient
+    from prefect.client.schemas.filters import FlowFilter, FlowFilterName
+
+    async with PrefectClient(api_url) as client:
+        return await client.read_flow_runs(flow_filter=FlowFilter(name=FlowFilterName(any_=["segmart-live-micro-batch"])))
+
+
 def test_serve_registers_both_schedules_and_a_scheduled_micro_batch_completes(real_prefect_server, tmp_path):
     api_url = real_prefect_server.api_url
     lake = _empty_lake(tmp_path)
@@ -101,8 +109,10 @@ def test_serve_registers_both_schedules_and_a_scheduled_micro_batch_completes(re
         (daily_schedule,) = daily.schedules
         assert (daily_schedule.schedule.cron, daily_schedule.schedule.timezone) == ("30 4 * * *", "Europe/Paris")
         assert micro.parameters["lake_dir"] == str(lake.resolve()) == daily.parameters["lake_dir"]
-        # it ran as scheduled by the server, not started by hand
+        # it ran as scheduled by the server, not started by hand, and ran the live micro-batch inside
         assert completed[0].auto_scheduled and completed[0].state.name == "Completed"
+        live = anyio.run(_live_micro_batch_runs, api_url)
+        assert any(r.parent_task_run_id and r.state_type.value == "COMPLETED" for r in live), live
     finally:
         serve.send_signal(signal.SIGTERM)
         try:
