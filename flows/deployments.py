@@ -28,7 +28,7 @@ from prefect.schedules import Cron, Interval  # noqa: E402
 from flows.refresh_lock import refresh_lock  # noqa: E402
 from flows.rest_flow import fetch_rest, rest_specs  # noqa: E402
 from flows.settings import Paths  # noqa: E402
-from python_models.lake.rest_source import RestSourceBusy  # noqa: E402
+from python_models.lake.rest_source import RestSourceBusy, RestSourceError  # noqa: E402
 
 MICRO_BATCH_EVERY = timedelta(minutes=5)
 DAILY_CRON = "0 3 * * *"
@@ -36,25 +36,37 @@ DAILY_TIMEZONE = "UTC"
 DAILY_LOCK_WAIT_SECONDS = 1800.0
 
 
-def _fetch_all(lake_dir: str, sources: str | None) -> None:
+def _fetch_all(lake_dir: str, sources: str | None) -> list[str]:
+    """Fetch every REST source; one failing API must not hold back the others or the files."""
     logger = get_run_logger()
+    failures = []
     for spec in rest_specs(lake_dir, sources):
         try:
             fetch_rest(spec)
         except RestSourceBusy as exc:  # another run is fetching it; its pages land all the same
             logger.warning("%s", exc)
+        except RestSourceError as exc:
+            failures.append(str(exc))
+    return failures
+
+
+def _fail_on(failures: list[str], outcome: str) -> str:
+    """The run still fails (visibly) when a REST source could not be fetched, after doing the rest."""
+    if failures:
+        raise RestSourceError(f"{len(failures)} REST source(s) not fetched ({outcome}): " + "; ".join(failures))
+    return outcome
 
 
 @flow(name="segmart-micro-batch")
 def micro_batch_flow(lake_dir: str, sources: str | None = None) -> str:
     from flows.microbatch_flow import microbatch_flow
 
-    _fetch_all(lake_dir, sources)
+    failures = _fetch_all(lake_dir, sources)
     if not Paths.from_env(lake_dir).build_db.exists():
         outcome = "skipped: no build yet; the daily refresh (or `segmart refresh`) builds and publishes first"
         get_run_logger().warning("micro-batch %s", outcome)
-        return outcome
-    return microbatch_flow(lake_dir, sources)
+        return _fail_on(failures, outcome)
+    return _fail_on(failures, microbatch_flow(lake_dir, sources))
 
 
 @flow(name="segmart-daily-refresh")
@@ -64,11 +76,11 @@ def daily_refresh_flow(lake_dir: str, sources: str | None = None,
 
     paths = Paths.from_env(lake_dir)
     with refresh_lock(paths.build_db, "segmart daily refresh", wait_seconds=wait_seconds):
-        _fetch_all(lake_dir, sources)
+        failures = _fetch_all(lake_dir, sources)
         result = refresh_flow(lake_dir, sources)
     outcome = f"{result.ingest.summary()}; {result.dbt.summary().splitlines()[0]}"
     get_run_logger().info("daily refresh: %s", outcome)
-    return outcome
+    return _fail_on(failures, outcome)
 
 
 def build_deployments(

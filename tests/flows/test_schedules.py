@@ -135,3 +135,21 @@ def test_a_micro_batch_skips_cleanly_while_a_refresh_holds_the_warehouse(prefect
     assert outcome.startswith("skipped: segmart daily refresh (pid ")
     assert not (lake / "raw").exists()  # nothing was ingested while the other refresh ran
 
+
+
+def test_a_failing_rest_source_fails_the_micro_batch_after_the_rest_of_it(prefect_server, tmp_path, monkeypatch):
+    from flows.deployments import micro_batch_flow
+    from python_models.lake.rest_source import RestSourceError
+
+    monkeypatch.setenv("SEGMART_DB_PATH", str(tmp_path / "nowhere" / "build.duckdb"))
+    monkeypatch.delenv("NO_SUCH_TOKEN", raising=False)
+    lake = tmp_path / "lake"
+    lake.mkdir()
+    (lake / "sources.yml").write_text(json.dumps({"sources": [
+        {"name": "crm", "entity": "contacts", "columns": {"source_record_id": "id"}},
+        {"name": "api", "entity": "contacts", "format": "json", "records_path": "data",
+         "rest": {"url": "http://127.0.0.1:9/x", "token_env": "NO_SUCH_TOKEN"},
+         "columns": {"source_record_id": "id"}},
+    ]}))
+    with pytest.raises(RestSourceError, match=r"1 REST source\(s\) not fetched \(skipped: no build yet.*NO_SUCH_TOKEN"):
+        micro_batch_flow(str(lake))
