@@ -106,12 +106,12 @@ def event_rows(work: Path) -> int:
         con.close()
 
 
-def one_percent_batch(work: Path) -> dict:
+def one_percent_batch(work: Path, seed: int) -> dict:
     from flows.microbatch_flow import run_micro_batch
     from python_models.generate.stream import simulate_stream
 
     n = max(1, event_rows(work) // 100)
-    simulate_stream(work / "lake", n, 1, seed=101, start_minute=0, new_people_per_minute=0)
+    simulate_stream(work / "lake", n, 1, seed=seed, start_minute=0, new_people_per_minute=0)
     t = time.perf_counter()
     result = run_micro_batch(work / "lake")
     seconds = time.perf_counter() - t
@@ -120,7 +120,7 @@ def one_percent_batch(work: Path) -> dict:
             "changed": len(result.changes), "stages": {k: round(v, 2) for k, v in result.seconds.items()}}
 
 
-def latency(work: Path, rate: int, minutes: int) -> dict:
+def latency(work: Path, rate: int, minutes: int, seed: int) -> dict:
     from flows.microbatch_flow import run_micro_batch
     from python_models.generate.stream import load_known_people, simulate_stream
 
@@ -131,7 +131,7 @@ def latency(work: Path, rate: int, minutes: int) -> dict:
     def stream() -> None:
         def mark(minute: int, files) -> None:
             landed[minute] = time.time()
-        simulate_stream(work / "lake", rate, minutes, seed=202, start_minute=100, realtime=True, known=known,
+        simulate_stream(work / "lake", rate, minutes, seed=seed + 1, start_minute=100, realtime=True, known=known,
                         on_minute=mark, new_people_per_minute=0)
         done.set()
 
@@ -164,6 +164,7 @@ def main() -> None:
     ap.add_argument("--rate", type=int, default=10_000, help="records per minute for the latency run")
     ap.add_argument("--minutes", type=int, default=3)
     ap.add_argument("--publish-partial", action="store_true")
+    ap.add_argument("--stream-seed", type=int, default=101, help="change it to stream new files into a reused lake")
     ap.add_argument("--ignore-gates", action="store_true",
                     help="publish even if gates fail (the bench needs a served version; never done by a refresh)")
     ap.add_argument("--reuse", action="store_true", help="reuse the build already in --workdir (publish it if "
@@ -185,12 +186,13 @@ def main() -> None:
         if Warehouse(work / "warehouse").current_version() is None:
             print("  " + _publish(work, args.publish_partial, args.ignore_gates).summary(), flush=True)
     print("micro-batch of 1 % of the events ...", flush=True)
-    figures.update(one_percent_batch(work))
+    figures.update(one_percent_batch(work, args.stream_seed))
     if "full_refresh_s" in figures:
         figures["micro_batch_share_of_full"] = round(figures["micro_batch_s"] / figures["full_refresh_s"], 3)
     print(f"latency at {args.rate:,} records/minute for {args.minutes} minute(s) ...", flush=True)
-    figures.update(latency(work, args.rate, args.minutes))
+    figures.update(latency(work, args.rate, args.minutes, args.stream_seed))
     print(json.dumps(figures, indent=1, default=str))
+    figures["load_average_1m_at_end"] = os.getloadavg()[0]
     (work / "microbatch_bench.json").write_text(json.dumps(figures, indent=1, default=str))
 
 
