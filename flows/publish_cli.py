@@ -101,8 +101,13 @@ def diff(lake_dir: Path | None, version_a: str, version_b: str, n_customers: int
     click.echo(f"{result.version_a} ({result.n_a:,} people) -> {result.version_b} ({result.n_b:,} people): "
                f"{moved:,} moved")
     with pd.option_context("display.width", 200, "display.max_columns", 50, "display.max_rows", 200):
-        click.echo("\ntransitions (rows: segment in A, columns: segment in B):")
-        click.echo(result.matrix().to_string())
+        matrix = result.matrix()
+        labels = sorted(set(matrix.index) | set(matrix.columns))
+        # long segment names make the matrix unreadable: ids in the matrix, names in a legend
+        short = {label: label.split(" ", 1)[0] for label in labels}
+        click.echo("\nsegments:\n" + "\n".join(f"  {label}" for label in labels))
+        click.echo("\ntransitions (rows: segment in A, columns: segment in B, cells: people):")
+        click.echo(matrix.rename(index=short, columns=short).to_string())
         by_segment = result.by_segment()
         if not by_segment.empty:
             click.echo("\nwho entered or left each segment, by reason:")

@@ -6,6 +6,9 @@ for a refresh and a refresh never waits for them.
 
 from __future__ import annotations
 
+import contextlib
+import io
+import shutil
 from pathlib import Path
 
 import duckdb
@@ -47,7 +50,10 @@ def run_read_only_query(db_path: Path, sql: str, max_rows: int = 40) -> str:
         if rel is None:
             return "ok"
         total = len(rel)
-        text = str(rel.limit(max_rows))
+        buffer = io.StringIO()
+        with contextlib.redirect_stdout(buffer):  # show() honours max_rows; str() stops at 20
+            rel.limit(max_rows).show(max_rows=max_rows, max_width=shutil.get_terminal_size((160, 40)).columns)
+        text = buffer.getvalue().rstrip()
         if total > max_rows:
             text += f"\n({total:,} rows, first {max_rows} shown)"
         return text
