@@ -45,12 +45,26 @@ def check_coverage(columns: list[str], config: dict[str, Any], exclude: list[str
         raise ValueError(f"preprocessing config names columns customer_features does not have: {unknown}")
 
 
-def build_feature_matrix(features: pd.DataFrame, config: dict[str, Any] | None, out_dir: Path) -> pd.DataFrame:
-    """Fit, persist under ``out_dir`` and return ``customer_id`` + one float column per feature."""
+def columns_to_read(all_columns: list[str], config: dict[str, Any] | None) -> list[str]:
+    """The customer_features columns the matrix needs (after checking every column is decided), so
+    the Python model reads only those from the warehouse."""
+    pre_config, exclude = split_config(config)
+    check_coverage(list(all_columns), pre_config, exclude)
+    configured = set(_names(pre_config.get("numeric"))) | set(_names(pre_config.get("categorical")))
+    return [c for c in all_columns if c in configured or c in ALWAYS_EXCLUDED]
+
+
+def build_feature_matrix(
+    features: pd.DataFrame, config: dict[str, Any] | None, out_dir: Path, all_columns: list[str] | None = None
+) -> pd.DataFrame:
+    """Fit, persist under ``out_dir`` and return ``customer_id`` + one float column per feature.
+
+    ``all_columns``: every column of customer_features when ``features`` holds only
+    :func:`columns_to_read` (the coverage check is about the whole table)."""
     if features["customer_id"].isna().any() or features["customer_id"].duplicated().any():
         raise ValueError("customer_features must have one non-null customer_id per row")
     pre_config, exclude = split_config(config)
-    check_coverage(list(features.columns), pre_config, exclude)
+    check_coverage(list(all_columns or features.columns), pre_config, exclude)
     pre = FeaturePreprocessor(config=pre_config).fit(features)
     matrix = pre.transform(features)
     pre.save(out_dir)

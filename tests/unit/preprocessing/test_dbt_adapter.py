@@ -15,6 +15,7 @@ from python_models.preprocessing.dbt_adapter import (
     build_feature_matrix,
     catalog_table,
     check_coverage,
+    columns_to_read,
     params_table,
     split_config,
 )
@@ -70,6 +71,17 @@ def test_persisted_preprocessor_scores_new_rows_with_unseen_categories(features,
     assert row["area_urbanity"].iloc[0] == -1
     np.testing.assert_allclose(row.to_numpy(), m.drop(columns="customer_id").iloc[[0]].assign(
         **{c: 0.0 for c in device_cols}, area_urbanity=-1.0).to_numpy())
+
+
+def test_only_configured_columns_are_read_and_give_the_same_matrix(features, tmp_path):
+    wanted = columns_to_read(list(features.columns), CONFIG)
+    assert wanted == ["customer_id", "features_cutoff_at_utc", "order_count", "age_years",
+                      "preferred_device", "area_urbanity"]
+    full = build_feature_matrix(features, CONFIG, tmp_path / "full")
+    narrow = build_feature_matrix(features[wanted], CONFIG, tmp_path / "narrow", all_columns=list(features.columns))
+    pd.testing.assert_frame_equal(full, narrow)
+    with pytest.raises(ValueError, match="no preprocessing decision.*ghost"):
+        build_feature_matrix(features[wanted], CONFIG, tmp_path, all_columns=[*features.columns, "ghost"])
 
 
 def test_undecided_or_unknown_columns_stop_the_build(features, tmp_path):
