@@ -104,7 +104,8 @@ def profile_segments(
     for s, grp in feats.groupby("segment"):
         eligible = grp[(grp["abs_effect"] >= min_effect)
                        & ((grp["kind"] == "numeric")
-                          | ((grp["effect"] > 0) & (grp["segment_mean"] >= min_category_share)))]
+                          | ((grp["effect"] > 0) & (grp["segment_mean"] >= min_category_share)
+                          & (grp["category"] != "missing")))]  # "missing" describes data, not people
         seen_features: set[str] = set()
         t = []
         for r in eligible.itertuples(index=False):

@@ -124,3 +124,14 @@ def test_a_feature_missing_for_a_whole_segment_still_profiles(personas, run):
     pf = ad.output_table(again, "profile_features")
     assert pf["rank"].notna().all()
     assert pf.query("feature == 'empty'")["effect"].eq(0).all()
+
+
+def test_missing_values_are_not_a_segment_trait(personas, run):
+    raw, _, matrix = personas
+    seg0 = ad.membership_output(run).query("segment_id == 0")["customer_id"]
+    feats = raw.assign(channel=np.where(raw["customer_id"].isin(seg0), None, "web"))
+    again = ad.segment_customers(matrix, feats, ad.config_from_vars({**SMALL, "stability_runs": 1}))
+    pf = ad.output_table(again, "profile_features").query("feature == 'channel' and segment_id == 0")
+    assert pf.set_index("category").at["missing", "effect"] > 1  # strongly over-represented ...
+    names = ad.output_table(again, "profiles")["name"]
+    assert not names.str.contains("missing").any()  # ... but not what the segment is called
