@@ -105,7 +105,7 @@ category_features as (
     select
         customer_id,
         count(*) filter (where category <> 'unknown') as distinct_category_count,
-        first(category order by spend desc nulls last, category) as top_category,
+        first(category order by spend desc nulls last, category) filter (where category <> 'unknown') as top_category,
         {%- for c in feature_categories() %}
         coalesce(sum(spend) filter (where category = '{{ c | lower }}'), 0) / nullif(sum(spend), 0)
             as category_share_{{ feature_slug(c) }},
