@@ -174,6 +174,7 @@ def reassign(features: pd.DataFrame, touched: pd.DataFrame, warehouse: Warehouse
         "changed_at_utc": moved["assigned_at_utc"],
         "customer_id": moved["customer_id"],
         "old_segment_id": moved_old.astype("Int64"),
+        "old_segment_name": moved_old.map(seg_names).astype(object),
         "new_segment_id": moved["segment_id"].astype("int64"),
         "new_segment_name": moved["segment_name"],
         "distance_to_centroid": moved["distance_to_centroid"],
