@@ -23,7 +23,9 @@ def refreshed(tmp_path_factory, prefect_server):
         mp.setenv("DBT_TARGET_PATH", str(work / "target"))
         mp.setenv("DBT_LOG_PATH", str(work / "logs"))
         mp.delenv("SEGMART_WAREHOUSE_DIR", raising=False)
-        first = refresh_flow(str(lake), dbt_vars=DEMO_VARS)
+        # 300 people are too few for the segmentation's stability gates (which then, rightly, keep
+        # the version from being served); this test is about publishing, so only one gate stays
+        first = refresh_flow(str(lake), dbt_vars={**DEMO_VARS, "segmentation_gates": {"min_segments": 2}})
         # `segmart publish` of the same build: a second version (one full build is enough)
         from flows.publishing import publish_build
         from flows.settings import Paths
@@ -52,6 +54,9 @@ def test_refresh_publishes_every_tagged_mart_and_serves_it(refreshed):
         build.close()
         serving.close()
     assert set(first.seconds) == {"ingest", "dbt_build", "publish"}
+    gates = {(g["area"], g["gate"]): g["passed"] for g in first.publish.gates}
+    assert gates[("segmentation", "min_segments")] and all(gates.values())
+    assert ("segmentation", "min_mean_ari") not in gates  # the dbt vars reached the build
 
 
 def test_refresh_summary_artifact_names_the_version(refreshed):
