@@ -149,3 +149,22 @@ def test_readers_never_fail_and_always_see_a_complete_version_during_publishes(t
     print(f"reader: {stats['queries']} queries over {len(stats['versions'])} versions, {published} publishes")
     assert stats["errors"] == [] and stats["incomplete"] == []
     assert stats["queries"] >= 20 and len(stats["versions"]) >= 3, stats
+
+
+def test_cli_publish_of_a_build_failing_a_gate_exits_2_and_keeps_serving(tmp_path, monkeypatch):
+    db = tmp_path / "build.duckdb"
+    manifest = write_manifest(tmp_path, PUBLISHED, ["gates"])
+    write_build(db, {"C1": 0, "C2": 1})
+    monkeypatch.setenv("SEGMART_DB_PATH", str(db))
+    monkeypatch.setenv("DBT_TARGET_PATH", str(manifest.parent))
+    monkeypatch.setenv("SEGMART_ARTIFACTS_DIR", str(tmp_path / "artifacts"))
+    monkeypatch.delenv("SEGMART_WAREHOUSE_DIR", raising=False)
+    runner = CliRunner()
+    ok = runner.invoke(main, ["publish"])
+    assert ok.exit_code == 0 and "published v" in ok.output, ok.output
+    served = Warehouse(tmp_path).current_version()
+    write_build(db, {"C1": 0, "C2": 1, "C3": 1}, gate_passed=False)
+    refused = runner.invoke(main, ["publish"])
+    assert refused.exit_code == 2, refused.output
+    assert "NOT published" in refused.output and "FAILED gate segmentation/min_segment_share" in refused.output
+    assert Warehouse(tmp_path).current_version() == served
