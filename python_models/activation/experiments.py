@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from python_models.activation.ab_stats import two_proportion_test
+from python_models.activation.ab_stats import ABResult, two_proportion_test
 
 ALL_SEGMENTS = "all"
 
@@ -55,5 +55,7 @@ def analyse_experiments(
         )
         rows.append({**dict(zip(keys, key, strict=True)), **result.as_dict(),
                      "is_significant": result.p_value is not None and result.p_value < alpha})
-    out = pd.DataFrame(rows)
+    out = pd.DataFrame(rows, columns=[*keys, *ABResult.__dataclass_fields__, "is_significant"])
+    if out.empty:  # no analysable recipient (e.g. campaigns sent without arms): typed, empty
+        return out.astype({k: "string" for k in keys})
     return out.sort_values(keys, key=lambda s: s.map(lambda v: (v != ALL_SEGMENTS, v))).reset_index(drop=True)

@@ -89,3 +89,10 @@ def test_experiment_analysis_rejects_unknown_arms():
     frame = pd.DataFrame({"campaign_id": ["c"], "segment": ["s"], "variant": ["B"], "is_converted": [True]})
     with pytest.raises(ValueError, match="variants other than"):
         analyse_experiments(frame)
+
+
+def test_no_analysable_recipient_gives_an_empty_typed_table():
+    empty = pd.DataFrame({"campaign_id": pd.Series(dtype="string"), "segment": pd.Series(dtype="string"),
+                          "variant": pd.Series(dtype="string"), "is_converted": pd.Series(dtype="bool")})
+    out = analyse_experiments(empty)
+    assert out.empty and {"campaign_id", "segment", "relative_lift", "p_value", "is_significant"} <= set(out.columns)

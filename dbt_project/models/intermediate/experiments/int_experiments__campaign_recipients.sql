@@ -22,6 +22,7 @@ recipients as (
         recipient_key,
         min(variant) filter (where event_type = 'send') as variant,
         count(distinct variant) filter (where event_type = 'send') as n_send_variants,
+        count(*) filter (where event_type = 'send') as n_sends,
         min(event_at_utc) filter (where event_type = 'send') as sent_at_utc,
         bool_or(event_type = 'open') as is_opened,
         bool_or(event_type = 'click') as is_clicked,
@@ -49,7 +50,8 @@ final as (
         r.n_events,
         case
             when r.recipient_key is null then 'no recipient key (neither customer_ref nor e-mail)'
-            when r.n_send_variants = 0 then 'no send event: arm unknown'
+            when r.n_sends = 0 then 'no send event: arm unknown'
+            when r.n_send_variants = 0 then 'sent without a variant: not an A/B test'
             when r.n_send_variants > 1 then 'sent in both arms'
             when r.variant not in ('{{ var("experiment_test_arm", "treatment") }}', '{{ var("experiment_control_arm", "control") }}')
                 then 'unknown variant ' || r.variant
