@@ -35,7 +35,8 @@ def test_same_seed_same_files_and_new_seed_new_files(small_lake, tmp_path):
     assert {p.name for p in rc.files}.isdisjoint({p.name for p in rb.files})
 
 
-def test_stream_ingests_cleanly_from_known_people_after_the_lake_clock(small_lake, tmp_path):
+def test_stream_ingests_cleanly_from_known_people_after_the_lake_clock(small_lake, tmp_path, monkeypatch):
+    monkeypatch.setenv("SEGMART_INGEST_WORKERS", "1")  # small files: spawning readers costs more than reading
     lake = _copy(small_lake, tmp_path, "lake")
     ingest(lake)
     known = load_known_people(lake)
