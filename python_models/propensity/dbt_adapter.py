@@ -185,9 +185,11 @@ def train_and_score(train: pd.DataFrame, labels: pd.DataFrame, score: pd.DataFra
             "probability": scored["probability"].astype(float), "decile": scored["decile"].astype(int),
             "predicted": scored["predicted"].astype(bool), "top_drivers": _drivers_json(scored, int(cfg["n_drivers"])),
             "model_version": scored["model_version"], "scored_at_cutoff_utc": t_score}))
-    scores = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
-        columns=["customer_id", "target", "probability", "decile", "predicted", "top_drivers", "model_version",
-                 "scored_at_cutoff_utc"])
+    scores = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame({
+        c: pd.Series(dtype=t) for c, t in {"customer_id": "object", "target": "object", "probability": "float64",
+                                           "decile": "int64", "predicted": "bool", "top_drivers": "object",
+                                           "model_version": "object",
+                                           "scored_at_cutoff_utc": "datetime64[ns]"}.items()})
     digest = hashlib.sha1(json.dumps([m.version for m in models.values()]).encode()).hexdigest()[:8]
     run_id = f"prop-{datetime.now(UTC).strftime('%Y%m%dT%H%M%S')}-{digest}"
     scores.insert(0, "run_id", run_id)
@@ -216,6 +218,34 @@ def load_run(directory: str | Path, expected_run_id: str | None = None) -> Prope
         raise RuntimeError(f"persisted propensity run {run.run_id} is not the run {expected_run_id} of "
                            "int_propensity__scores: rebuild it")
     return run
+
+
+# Column types of the per-model tables, so a run without any model (every target skipped) still
+# gives typed empty tables that the contracted marts can select from.
+F, INT, S, B, T = "float64", "int64", "object", "bool", "datetime64[ns]"
+SCHEMAS: dict[str, dict[str, str]] = {
+    "evaluation": {"split": S, "algorithm": S, **dict.fromkeys(
+        ["roc_auc", "pr_auc", "f1", "precision", "recall", "accuracy", "brier", "threshold", "positive_rate",
+         "predicted_positive_rate"], F), **dict.fromkeys(
+        ["n", "true_negatives", "false_positives", "false_negatives", "true_positives"], INT)},
+    "candidates": {"candidate": S, "family": S, "complexity": INT, "search": S, "n_search_rows": INT, "n_features": INT,
+                   "cv_auc": F, "validation_auc": F, "validation_pr_auc": F, "best_params": S,
+                   "search_seconds": F, "chosen": B},
+    "roc_curves": {"fpr": F, "tpr": F, "threshold": F},
+    "calibration": {"bin": INT, "mean_predicted": F, "observed_rate": F, "count": INT},
+    "feature_importances": {"feature": S, "importance": F, "method": S, "rank": INT},
+    "feature_selection": {"feature": S, "kept_correlation": B, "correlated_with": S, "abs_corr": F,
+                          "rfe_rank": F, "kept_rfe": B},
+    "registry": {"model_name": S, "version": S, "algorithm": S, "trained_at": S, "threshold": F,
+                 "validation_roc_auc": F, "features": S, "params": S, "metrics": S, "choice_reason": S,
+                 "train_cutoff_at_utc": T, "score_cutoff_at_utc": T, "horizon_days": INT, "n_train": INT,
+                 "final_fit_rows": INT},
+}
+
+
+def _empty(name: str) -> pd.DataFrame:
+    cols = {"target": S, **({} if name == "registry" else {"model_version": S}), **SCHEMAS[name]}
+    return pd.DataFrame({c: pd.Series(dtype=t) for c, t in cols.items()})
 
 
 def _per_model(run: PropensityRun, make) -> pd.DataFrame:
@@ -269,6 +299,8 @@ def output_table(run: PropensityRun, name: str) -> pd.DataFrame:
     if name not in TABLES:
         raise KeyError(f"propensity run has no table {name!r}; has {sorted(TABLES)}")
     out = TABLES[name](run)
+    if out.empty and name in SCHEMAS:
+        out = _empty(name)
     out.insert(0, "run_id", run.run_id)
     return out.reset_index(drop=True)
 

@@ -92,8 +92,6 @@ def _check_matrix(matrix: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
     missing = X.columns[X.isna().any()].tolist()
     if missing:
         raise ValueError(f"feature matrix has missing values in {missing}: impute before segmenting")
-    if len(X) < 10:
-        raise ValueError(f"need at least 10 customers to segment, got {len(X)}")
     return X.reset_index(drop=True), ids
 
 
@@ -130,20 +128,70 @@ def _fill_original_centroids(run: SegmentationRun, raw: pd.DataFrame | None) -> 
     ]
 
 
+MIN_CUSTOMERS = 30
+F, INT, S, B = "float64", "int64", "object", "bool"
+# Column types of the run's tables, for a run too small to segment (typed empty tables + a failed gate).
+SCHEMAS: dict[str, dict[str, str]] = {
+    "membership": {"customer_id": S, "segment": INT, "distance": F, "second_segment": INT, "second_distance": F,
+                   "margin": F, "margin_ratio": F},
+    "centroids": {"segment": INT, "feature": S, "value_scaled": F, "value_original": F},
+    "comparison": {"candidate": S, "algorithm": S, "params": S, "n_rows": INT, "n_segments": INT, "sizes": S,
+                   "min_segment_share": F, "noise_share": F, "silhouette": F, "calinski_harabasz": F,
+                   "davies_bouldin": F, "fit_seconds": F, "selected": B},
+    "pca_variance": {"component": INT, "explained_variance": F, "explained_variance_ratio": F, "cumulative_ratio": F},
+    "pca_loadings": {"component": INT, "feature": S, "loading": F, "abs_rank": INT},
+    "embedding": {"customer_id": S, "segment": INT, "pca_1": F, "pca_2": F, "tsne_1": F, "tsne_2": F},
+    "stability_runs": {"run": INT, "ari": F, "n_segments": INT},
+    "stability_segments": {"segment": INT, "mean_jaccard": F, "min_jaccard": F, "reference_size": INT},
+    "feature_tests": {"feature": S, "anova_f": F, "anova_p": F, "eta_squared": F, "kruskal_h": F, "kruskal_p": F,
+                      "epsilon_squared": F, "significant": B, "n_rows": INT},
+    "profiles": {"segment": INT, "size": INT, "share": F, "name": S, "description": S, "distinguishing_features": S,
+                 "top_categories": S},
+    "profile_features": {"segment": INT, "feature": S, "kind": S, "category": S, "segment_mean": F,
+                         "segment_median": F, "population_mean": F, "population_median": F, "lift": F,
+                         "effect": F, "rank": INT},
+}
+
+
+def _typed_empty(schema: dict[str, str]) -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype=t) for c, t in schema.items()})
+
+
+def _too_few_run(n: int, cfg: dict[str, Any]) -> SegmentationRun:
+    """A run that did not segment: empty tables and one failed gate saying why (the build goes on,
+    publishing refuses the version)."""
+    tables = {name: _typed_empty(schema) for name, schema in SCHEMAS.items()}
+    tables["gates"] = pd.DataFrame([{"gate": "min_customers", "metric": "n_customers", "value": float(n),
+                                     "threshold": float(MIN_CUSTOMERS), "comparator": ">=", "passed": False}])
+    metrics = {"n_segments": 0, "noise_share": np.nan, "min_segment_share": np.nan, "algorithm": cfg["algorithm"],
+               "params": {"skipped": f"{n} customers, fewer than {MIN_CUSTOMERS}"}}
+    return SegmentationRun(config=cfg, model=None, labels=np.empty(0, dtype=np.int64), metrics=metrics,
+                           tables=tables)
+
+
 def segment_customers(matrix: pd.DataFrame, features: pd.DataFrame | None = None,
                       config: dict[str, Any] | None = None, *, preprocessor=None) -> SegmentationRun:
     """Segment the scaled matrix (customer_id + numeric columns); ``features`` (customer_id + original
-    columns) feeds the readable profiles. ``config`` is a pipeline config (see config_from_vars)."""
+    columns) feeds the readable profiles. ``config`` is a pipeline config (see config_from_vars).
+    Fewer than MIN_CUSTOMERS customers: no segments, a failed ``min_customers`` gate."""
     X, ids = _check_matrix(matrix)
-    raw = _profile_frame(features, ids)
     cfg = config if config is not None else merge_config(None)
+    if len(X) < MIN_CUSTOMERS:
+        run = _too_few_run(len(X), cfg)
+        _stamp(run, X, cfg)
+        return run
+    raw = _profile_frame(features, ids)
     run = run_segmentation(X, cfg, raw=raw, ids=ids, preprocessor=preprocessor)
     _fill_original_centroids(run, raw)
+    _stamp(run, X, cfg)
+    return run
+
+
+def _stamp(run: SegmentationRun, X: pd.DataFrame, cfg: dict[str, Any]) -> None:
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
     digest = hashlib.sha1(json.dumps([list(X.columns), len(X), cfg], sort_keys=True, default=str).encode())
     run.metrics["run_id"] = f"seg-{stamp}-{digest.hexdigest()[:8]}"
     run.metrics["feature_names"] = list(X.columns)
-    return run
 
 
 def save_run(run: SegmentationRun, directory: str | Path) -> Path:
@@ -207,7 +255,7 @@ def run_summary(run: SegmentationRun) -> pd.DataFrame:
         "algorithm": m["algorithm"],
         "n_customers": int(len(run.labels)),
         "n_features": len(m["feature_names"]),
-        "n_segments": int(m["n_segments"]),
+        "n_segments": int(m.get("n_segments", 0)),
         "noise_share": float(m["noise_share"]),
         "min_segment_share": float(m["min_segment_share"]),
         "silhouette": float(m.get("silhouette", np.nan)),

@@ -121,3 +121,15 @@ def test_missing_labels_and_unknown_settings_are_errors(data):
         ad.train_and_score(train, labels[labels["customer_id"] != "c5"], score, FAST)
     with pytest.raises(ValueError, match="unknown propensity settings"):
         ad.config_from_vars({"horizon": 30})
+
+
+def test_a_run_without_any_model_still_gives_typed_tables(data):
+    train, labels, score, _ = data
+    labels = labels.assign(label=0)
+    r = ad.train_and_score(train, labels, score, FAST)
+    assert r.scores.empty and str(r.scores["probability"].dtype) == "float64"
+    for name in ("registry", "evaluation", "candidates", "roc_curves", "calibration", "feature_importances",
+                 "feature_selection"):
+        out = ad.output_table(r, name)
+        assert out.empty and "target" in out.columns and len(out.columns) > 3, name
+    assert not ad.output_table(r, "gates")["passed"].any()

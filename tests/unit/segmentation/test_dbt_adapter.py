@@ -135,3 +135,16 @@ def test_missing_values_are_not_a_segment_trait(personas, run):
     assert pf.set_index("category").at["missing", "effect"] > 1  # strongly over-represented ...
     names = ad.output_table(again, "profiles")["name"]
     assert not names.str.contains("missing").any()  # ... but not what the segment is called
+
+
+def test_too_few_customers_give_typed_empty_tables_and_a_failed_gate(tmp_path, personas):
+    tiny = ad.segment_customers(personas[2].head(5), None, ad.config_from_vars(SMALL))
+    g = ad.gates_output(tiny)
+    assert g[["gate", "value", "passed"]].values.tolist() == [["min_customers", 5.0, False]]
+    ad.save_run(tiny, tmp_path)
+    m = ad.membership_output(tiny)
+    assert m.empty and {"segment_id", "distance_to_centroid", "run_id"} <= set(m.columns)
+    for name in ("profiles", "centroids", "comparison", "embedding", "stability_segments", "k_selection", "run"):
+        out = ad.run_table(tmp_path, m, name)
+        assert "run_id" in out.columns, name
+    assert not ad.run_table(tmp_path, m, "run")["gates_passed"].item()
