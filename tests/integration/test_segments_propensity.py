@@ -70,15 +70,17 @@ def test_segments_follow_the_true_personas(demo_build, con, person_of):
     assert ari > 0.1, ari
 
 
-def test_membership_reasons_and_centroids_agree(demo_build, con):
-    m = con.sql("select customer_id, segment_id, distance_to_centroid, second_segment_id, margin "
+def test_membership_reasons_and_centroids_agree(demo_build, con, monkeypatch):
+    m = con.sql("select customer_id, segment_id, distance_to_centroid, second_segment_id, margin, run_id "
                 "from segment_membership").df().set_index("customer_id")
     assert (m["margin"] >= -1e-9).all() and (m["segment_id"] != m["second_segment_id"]).all()
     # real-time assignment: the persisted centroids.json puts every matrix row in its published segment
-    demo_build.paths.export_env()
     from python_models.artifacts import artifacts_dir
 
+    monkeypatch.delenv("SEGMART_ARTIFACTS_DIR", raising=False)  # another test's leftover must not redirect us
+    monkeypatch.setenv("SEGMART_DB_PATH", str(demo_build.paths.build_db))
     saved = json.loads((artifacts_dir() / "segmentation" / "centroids.json").read_text())
+    assert saved["run_id"] == m["run_id"].iloc[0]
     X = con.sql("select * from int_features__feature_matrix").df().set_index("customer_id")[saved["features"]]
     C = np.asarray(saved["centroids_scaled"])
     d = np.sqrt(((X.to_numpy()[:, None, :] - C[None, :, :]) ** 2).sum(axis=2))
