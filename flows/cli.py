@@ -211,6 +211,11 @@ def demo(lake_dir: Path | None, people: int, seed: int) -> None:
 
     click.echo(f"serving catalog:    {warehouse(paths).serving_db} (query this, read-only)")
     click.echo(f"published version:  {result.publish.version_id}")
+    from python_models.reporting.report import report_path
+
+    report = report_path(warehouse(paths), result.publish.version_id)
+    if report.is_file():
+        click.echo(f"segment report:     {report} (open in a browser; `segmart report` redraws it)")
     demo_query = _demo_query(paths)
     click.echo("\nexample: segmart query \"" + " ".join(demo_query.split()) + "\"\n")
     click.echo(_run_query(paths, demo_query, max_rows=50))

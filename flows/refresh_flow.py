@@ -62,6 +62,24 @@ def audit_and_publish(lake_dir: str) -> PublishResult:
     return result
 
 
+@task(name="segment-report")
+def segment_report(lake_dir: str, version_id: str) -> str | None:
+    """The HTML report of the new version, kept beside it (<warehouse>/reports/<version>.html).
+
+    The version is already served (or kept for inspection) when this runs, so a report that cannot
+    be drawn is logged as an error rather than failing a refresh whose data is fine."""
+    from flows.publishing import warehouse
+    from python_models.reporting import build_report
+
+    try:
+        report = build_report(warehouse(Paths.from_env(lake_dir)), version_id)
+    except Exception as exc:  # noqa: BLE001 - see docstring
+        get_run_logger().error(f"segment report of {version_id} not written: {exc}")
+        return None
+    get_run_logger().info(f"segment report: {report.path} ({report.drawn} charts)")
+    return str(report.path)
+
+
 def _size(path) -> str:
     from pathlib import Path
 
@@ -118,6 +136,9 @@ def refresh_flow(lake_dir: str, sources: str | None = None, publish: bool = True
         start = time.perf_counter()
         result = audit_and_publish(lake_dir)
         timings["publish"] = time.perf_counter() - start
+        start = time.perf_counter()
+        segment_report(lake_dir, result.version_id)
+        timings["report"] = time.perf_counter() - start
     create_markdown_artifact(
         key="refresh-summary",
         markdown=refresh_markdown(report, run, result, timings),

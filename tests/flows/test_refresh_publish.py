@@ -53,7 +53,12 @@ def test_refresh_publishes_every_tagged_mart_and_serves_it(refreshed):
     finally:
         build.close()
         serving.close()
-    assert set(first.seconds) == {"ingest", "dbt_build", "publish"}
+    assert set(first.seconds) == {"ingest", "dbt_build", "publish", "report"}
+    # the refresh leaves the version's HTML report beside it, with its charts drawn
+    from python_models.reporting.report import report_path
+
+    report = report_path(wh, first.publish.version_id).read_text(encoding="utf-8")
+    assert first.publish.version_id in report and report.count("<img ") >= 5
     gates = {(g["area"], g["gate"]): g["passed"] for g in first.publish.gates}
     assert gates[("segmentation", "min_segments")] and all(gates.values())
     assert ("segmentation", "min_mean_ari") not in gates  # the dbt vars reached the build
