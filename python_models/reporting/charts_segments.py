@@ -25,17 +25,24 @@ def _chosen_k(ks: pd.DataFrame) -> int | None:
     return None
 
 
+def _k_scan(t: VersionTables, chart: Chart, column: str) -> tuple[pd.DataFrame | None, int | None]:
+    """The k scan sorted by k and the chosen k; (None, None) with the chart's reason when absent."""
+    _, ks = _find(t, "segment_k_selection", "segmentation_k_selection")
+    if ks is None or ks.empty or column not in ks.columns:
+        chart.missing_reason = f"no k scan with {column} (the algorithm did not scan k, e.g. DBSCAN or a fixed k)"
+        return None, None
+    ks = ks.sort_values("k")
+    return ks, _chosen_k(ks)
+
+
 def elbow(t: VersionTables) -> Chart:
     chart = Chart("elbow", SECTION, "Elbow curve: within-segment inertia by number of segments k",
                   "Inertia always falls as k grows; the marked k is where the fall flattens (the knee), i.e. more segments stop paying off.")
-    _, ks = _find(t, "segment_k_selection", "segmentation_k_selection")
-    if ks is None or ks.empty or "inertia" not in ks.columns:
-        chart.missing_reason = "no k-selection table (the algorithm did not scan k, e.g. DBSCAN or a fixed k)"
+    ks, k = _k_scan(t, chart, "inertia")
+    if ks is None:
         return chart
-    ks = ks.sort_values("k")
     fig, ax = new_figure()
     ax.plot(ks["k"], ks["inertia"], marker="o")
-    k = _chosen_k(ks)
     if k is not None:
         ax.axvline(k, color="red", linestyle="--", label=f"chosen k = {k}")
         ax.legend()
@@ -48,14 +55,11 @@ def elbow(t: VersionTables) -> Chart:
 def silhouette(t: VersionTables) -> Chart:
     chart = Chart("silhouette", SECTION, "Silhouette by k",
                   "Higher is better (1 = perfectly separated, 0 = overlapping); it cross-checks the elbow's choice.")
-    _, ks = _find(t, "segment_k_selection", "segmentation_k_selection")
-    if ks is None or ks.empty or "silhouette" not in ks.columns:
-        chart.missing_reason = "no k-selection table with silhouettes"
+    ks, k = _k_scan(t, chart, "silhouette")
+    if ks is None:
         return chart
-    ks = ks.sort_values("k")
     fig, ax = new_figure()
     ax.bar(ks["k"], ks["silhouette"], color="#4f81bd")
-    k = _chosen_k(ks)
     if k is not None:
         sel = ks["k"] == k
         ax.bar(ks.loc[sel, "k"], ks.loc[sel, "silhouette"], color="#c0504d", label=f"chosen k = {k}")
