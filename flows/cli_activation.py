@@ -106,3 +106,21 @@ def experiment_holdout(experiment_id: str, version_ref: str, warehouse_dir: Path
     if not rows:
         raise click.ClickException(f"no experiment {experiment_id!r} in version {version_id} (declare it in seeds/experiments.csv)")
     click.echo(", ".join(f"{arm}: {n:,}" for arm, n in rows))
+
+
+@experiment.command("compare")
+@click.argument("version_a")
+@click.argument("version_b")
+@warehouse_option
+def experiment_compare(version_a: str, version_b: str, warehouse_dir: Path | None) -> None:
+    """Which of two versions' segmentations separates campaign responses better (Cochran's Q, I²)."""
+    from python_models.activation.compare import compare_segmentations
+
+    wh = _warehouse(warehouse_dir)
+    ids = [wh.resolve(v) for v in (version_a, version_b)]
+    frames = [duckdb.sql(f"select * from read_parquet('{_version_table(wh, v, 'experiment_results')}')").df()
+              for v in ids]
+    table = compare_segmentations(frames[0], frames[1], ids[0], ids[1])
+    click.echo(table.to_string(index=False))
+    click.echo("share_heterogeneous: campaigns whose lift differs between segments (Cochran's Q, p < 0.05); "
+               "higher means the segmentation separates responders better")

@@ -122,3 +122,19 @@ def test_export_of_the_published_version_has_no_raw_pii(demo_published, demo_bui
     assert not any(p["phone"] and p["phone"] in content for p in people)
     assert (tmp_path / published.version_id / "manifest.json").is_file()
     assert (tmp_path / "crm_segment_sync.parquet").is_file()
+
+
+def test_experiment_commands_read_the_published_version(demo_published):
+    warehouse, published = demo_published
+    runner = CliRunner()
+    wh = ["--warehouse", str(warehouse.root)]
+    results = runner.invoke(cli, ["experiment", "results", *wh])
+    assert results.exit_code == 0, results.output
+    assert published.version_id in results.output and "CMP-" in results.output
+    holdout = runner.invoke(cli, ["experiment", "holdout", "EXP-DEMO-HOLDOUT", *wh])
+    assert holdout.exit_code == 0 and "control:" in holdout.output and "test:" in holdout.output
+    compare = runner.invoke(cli, ["experiment", "compare", "current", published.version_id, *wh])
+    assert compare.exit_code == 0, compare.output
+    assert compare.output.count(published.version_id) == 2 and "share_heterogeneous" in compare.output
+    unknown = runner.invoke(cli, ["experiment", "holdout", "NOPE", *wh])
+    assert unknown.exit_code != 0 and "no experiment 'NOPE'" in unknown.output

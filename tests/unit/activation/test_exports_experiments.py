@@ -96,3 +96,30 @@ def test_no_analysable_recipient_gives_an_empty_typed_table():
                           "variant": pd.Series(dtype="string"), "is_converted": pd.Series(dtype="bool")})
     out = analyse_experiments(empty)
     assert out.empty and {"campaign_id", "segment", "relative_lift", "p_value", "is_significant"} <= set(out.columns)
+
+
+def _campaign_results(rng, segment_of, uplift_of, n_campaigns=20, n=6000, base=0.06):
+    """experiment_results-shaped rows for people whose true uplift depends on their group."""
+    groups = np.arange(n) % 4
+    rows = []
+    for c in range(n_campaigns):
+        treated = rng.random(n) < 0.5
+        rate = base * (1 + treated * uplift_of[groups])
+        converted = rng.random(n) < rate
+        frame = pd.DataFrame({"campaign_id": f"C{c}", "segment": segment_of(groups, rng).astype(str),
+                              "variant": np.where(treated, "treatment", "control"), "is_converted": converted})
+        rows.append(analyse_experiments(frame).rename(columns={"segment": "segment_name"}))
+    return pd.concat(rows, ignore_index=True)
+
+
+def test_a_segmentation_aligned_with_response_beats_a_random_one():
+    from python_models.activation.compare import compare_segmentations
+
+    rng = np.random.default_rng(5)
+    uplift = np.array([0.0, 0.2, 0.8, 1.5])
+    aligned = _campaign_results(rng, lambda g, r: g, uplift)
+    shuffled = _campaign_results(rng, lambda g, r: r.integers(0, 4, len(g)), uplift)
+    table = compare_segmentations(aligned, shuffled, "aligned", "random").set_index("segmentation")
+    assert table.loc["aligned", "share_heterogeneous"] > 0.5
+    assert table.loc["random", "share_heterogeneous"] < 0.25
+    assert table.loc["aligned", "mean_i_squared"] > table.loc["random", "mean_i_squared"]
