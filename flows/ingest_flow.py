@@ -29,8 +29,9 @@ def ingest_landing(lake_dir: str, sources: str | None, only: list[str] | None) -
     for f in report.files:
         if f.status != "loaded" or f.rows_rejected or f.schema_change:
             logger.warning(
-                "%s %s: %s%s%s", f.source, f.file, f.status,
+                "%s %s: %s%s%s%s", f.source, f.file, f.status,
                 f" ({f.message})" if f.message else "",
+                f", {f.rows_rejected:,} unreadable record(s) quarantined" if f.rows_rejected else "",
                 f"; schema change: {f.schema_change}" if f.schema_change else "",
             )
     logger.info(report.summary())
