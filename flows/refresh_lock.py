@@ -44,11 +44,21 @@ def default_wait_seconds() -> float:
         raise ValueError(f"{WAIT_ENV} must be a number of seconds, got {raw!r}") from exc
 
 
-def describe_holder(lock_file: Path) -> str:
+def _read_holder(lock_file: Path) -> dict:
     try:
-        info = json.loads(lock_file.read_text(encoding="utf-8") or "{}")
+        return json.loads(lock_file.read_text(encoding="utf-8") or "{}")
     except (OSError, ValueError):
-        info = {}
+        return {}
+
+
+def describe_holder(lock_file: Path, settle_seconds: float = 0.5) -> str:
+    # The holder writes its description just after it takes the lock: give it that moment
+    # rather than naming "another refresh" to someone who asked who is running.
+    deadline = time.monotonic() + settle_seconds
+    info = _read_holder(lock_file)
+    while not info and time.monotonic() < deadline:
+        time.sleep(0.02)
+        info = _read_holder(lock_file)
     if not info:
         return f"another refresh (lock {lock_file})"
     return (
