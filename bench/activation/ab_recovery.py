@@ -10,14 +10,12 @@ the share of intervals holding the truth.
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-from tests.integration.test_activation import BOUNCE, _expected_relative_lift  # noqa: E402
+from python_models.generate.truth import campaign_uplift, expected_relative_lift, person_of_customer
 
 
 def main() -> None:
@@ -27,14 +25,10 @@ def main() -> None:
     a = ap.parse_args()
     truth = Path(a.lake) / "ground_truth"
     con = duckdb.connect(a.db, read_only=True)
-    cr = pd.read_csv(truth / "contact_records.csv", dtype=str)
     people = pd.read_csv(truth / "people.csv", dtype=str)[["person_id", "persona"]]
-    ids = con.sql("select source_system, source_record_id, customer_id from int_identity__contact_customers").df()
-    votes = ids.merge(cr, on=["source_system", "source_record_id"])
-    person = votes.groupby("customer_id")["person_id"].agg(lambda s: s.value_counts().index[0])
-    uplift = pd.read_csv(truth / "campaign_uplift.csv")
+    person = person_of_customer(con, truth)
     channels = dict(con.sql("select campaign_id, channel from stg_marketing__campaigns").fetchall())
-    uplift["bounce"] = uplift["campaign_id"].map(channels).map(BOUNCE)
+    uplift = campaign_uplift(truth, channels)
     rec = con.sql("select campaign_id, customer_id, variant, is_converted from int_experiments__campaign_recipients "
                   "where exclusion_reason is null").df()
     rec["persona"] = rec["customer_id"].map(person).map(people.set_index("person_id")["persona"])
@@ -42,7 +36,7 @@ def main() -> None:
     res = con.sql("select * from experiment_results where segment_name = 'all'").df().set_index("campaign_id")
     rows = []
     for campaign, part in rec.groupby("campaign_id"):
-        t = _expected_relative_lift(part, uplift)
+        t = expected_relative_lift(part, uplift)
         r = res.loc[campaign]
         rows.append((campaign, round(t, 3), round(r.relative_lift, 3), round(r.relative_lift_ci_low, 3),
                      round(r.relative_lift_ci_high, 3), r.relative_lift_ci_low <= t <= r.relative_lift_ci_high,

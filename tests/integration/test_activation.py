@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 import re
-from collections import Counter
 
-import pandas as pd
 import pytest
 from click.testing import CliRunner
 
 from flows.cli import main as cli
 from python_models.activation import analyse_experiments, holdout_bucket
+from python_models.generate.truth import campaign_uplift, expected_relative_lift, person_of_customer
 
 pytestmark = pytest.mark.dbt
-
-BOUNCE = {"email": 0.015, "sms": 0.01, "social_ads": 0.0}  # the generator's rates (ground_truth/README.md)
 
 
 @pytest.fixture(scope="module")
@@ -25,15 +22,8 @@ def con(demo_build):
 
 
 @pytest.fixture(scope="module")
-def person_of_customer(con, demo_build) -> dict[str, str]:
-    """Each customer's true person: the person most of its contact records belong to."""
-    truth = {(r["source_system"], r["source_record_id"]): r["person_id"] for r in demo_build.truth_rows("contact_records.csv")}
-    votes: dict[str, Counter] = {}
-    for system, record, customer in con.sql(
-            "select source_system, source_record_id, customer_id from int_identity__contact_customers").fetchall():
-        if (system, record) in truth:
-            votes.setdefault(customer, Counter())[truth[(system, record)]] += 1
-    return {c: v.most_common(1)[0][0] for c, v in votes.items()}
+def person_of(con, demo_build) -> dict[str, str]:
+    return person_of_customer(con, demo_build.truth)
 
 
 def test_holdout_arms_in_sql_equal_the_python_assignment(con):
@@ -61,27 +51,18 @@ def test_audience_never_holds_raw_identifiers_nor_people_who_may_not_be_contacte
     assert {"no marketing consent"} <= reasons
 
 
-def _expected_relative_lift(recipients: pd.DataFrame, uplift: pd.DataFrame) -> float:
-    """E[rate_test] / E[rate_control] - 1 given each arm's persona mix and the true rates."""
-    r = recipients.merge(uplift, on=["campaign_id", "persona"])
-    r["p"] = r["base_rate"] * (1 + (r["variant"] == "treatment") * r["true_uplift"] * (1 - r["bounce"]))
-    rates = r.groupby("variant")["p"].mean()
-    return rates["treatment"] / rates["control"] - 1
-
-
-def test_ab_analysis_recovers_the_true_uplift_within_its_interval(con, demo_build, person_of_customer):
+def test_ab_analysis_recovers_the_true_uplift_within_its_interval(con, demo_build, person_of):
     persona = {r["person_id"]: r["persona"] for r in demo_build.truth_rows("people.csv")}
-    uplift = pd.DataFrame(demo_build.truth_rows("campaign_uplift.csv")).astype({"base_rate": float, "true_uplift": float})
     channels = dict(con.sql("select campaign_id, channel from stg_marketing__campaigns").fetchall())
-    uplift["bounce"] = uplift["campaign_id"].map(channels).map(BOUNCE)
+    uplift = campaign_uplift(demo_build.truth, channels)
     recipients = con.sql("select campaign_id, customer_id, variant, is_converted from int_experiments__campaign_recipients "
                          "where exclusion_reason is null").df()
-    recipients["persona"] = recipients["customer_id"].map(person_of_customer).map(persona)
+    recipients["persona"] = recipients["customer_id"].map(person_of).map(persona)
     recipients = recipients.dropna(subset=["persona"])
     results = con.sql("select * from experiment_results where segment_name = 'all'").df().set_index("campaign_id")
     covered = []
     for campaign, part in recipients.groupby("campaign_id"):
-        truth = _expected_relative_lift(part, uplift)
+        truth = expected_relative_lift(part, uplift)
         row = results.loc[campaign]
         covered.append(row.relative_lift_ci_low <= truth <= row.relative_lift_ci_high)
     assert len(covered) == len(results) >= 20
@@ -93,7 +74,7 @@ def test_ab_analysis_recovers_the_true_uplift_within_its_interval(con, demo_buil
     hits = 0
     for _, row in pooled.iterrows():
         part = recipients[recipients["persona"] == row["persona"]]
-        truth = _expected_relative_lift(part, uplift)
+        truth = expected_relative_lift(part, uplift)
         hits += row.relative_lift_ci_low <= truth <= row.relative_lift_ci_high
     assert hits >= len(pooled) - 1, pooled[["persona", "relative_lift", "relative_lift_ci_low", "relative_lift_ci_high"]]
 

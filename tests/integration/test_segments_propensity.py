@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from collections import Counter
 
 import duckdb
 import numpy as np
@@ -17,6 +16,7 @@ from sklearn.metrics import adjusted_rand_score, roc_auc_score
 
 from flows.dbt_runner import run_dbt
 from flows.settings import Paths
+from python_models.generate.truth import person_of_customer
 from tests.integration.conftest import DEMO_VARS
 
 pytestmark = pytest.mark.dbt
@@ -32,13 +32,7 @@ def con(demo_build):
 @pytest.fixture(scope="module")
 def person_of(demo_build, con):
     """customer_id -> the true person most of its contact records belong to."""
-    truth = {(r["source_system"], r["source_record_id"]): r["person_id"]
-             for r in demo_build.truth_rows("contact_records.csv")}
-    votes: dict[str, Counter] = {}
-    for system, record, customer in con.sql(
-            "select source_system, source_record_id, customer_id from int_identity__contact_customers").fetchall():
-        votes.setdefault(customer, Counter())[truth[(system, record)]] += 1
-    return {c: v.most_common(1)[0][0] for c, v in votes.items()}
+    return person_of_customer(con, demo_build.truth)
 
 
 def _one_customer_per_person(frame: pd.DataFrame, person_of: dict[str, str]) -> pd.DataFrame:
