@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from python_models.reporting.figure import Chart, new_figure, to_base64
-from python_models.reporting.tables import VersionTables, first_column
+from python_models.reporting.tables import VersionTables
 
 SECTION = "Data quality and identity"
 
@@ -62,17 +62,15 @@ def reconciliation(t: VersionTables) -> Chart:
 def match_probability_histogram(t: VersionTables, threshold: float | None) -> Chart:
     chart = Chart("match_probability", SECTION, "Match probability of candidate pairs",
                   "Pairs right of the dashed threshold are merged into one person; a valley at the threshold means a clean cut.")
-    name = next((n for n in ("identity_match_pairs", "identity_scored_pairs", "int_identity__scored_pairs") if t.has(n)), None)
-    if name is None:
-        chart.missing_reason = "no identity pair table in this version"
+    pairs = t.get("identity_match_pairs", "match_probability")
+    if pairs is None:
+        chart.missing_reason = "identity_match_pairs is not in this version"
         return chart
-    pairs = t.get(name)
-    col = first_column(pairs, "match_probability", "probability")
-    if col is None or pairs.empty:
-        chart.missing_reason = f"{name} has no match probabilities"
+    if pairs.empty:
+        chart.missing_reason = "identity_match_pairs has no match probabilities"
         return chart
     fig, ax = new_figure()
-    ax.hist(pairs[col].dropna(), bins=50, color="#4f81bd", log=True)
+    ax.hist(pairs["match_probability"].dropna(), bins=50, color="#4f81bd", log=True)
     if threshold is not None:
         ax.axvline(threshold, color="black", linestyle="--", label=f"threshold {threshold:g}")
         ax.legend()

@@ -7,16 +7,9 @@ import numpy as np
 import pandas as pd
 
 from python_models.reporting.figure import Chart, new_figure, segment_color, to_base64
-from python_models.reporting.tables import VersionTables, first_column
+from python_models.reporting.tables import VersionTables
 
 SECTION = "Segments"
-
-
-def _find(t: VersionTables, *names: str) -> tuple[str | None, pd.DataFrame | None]:
-    for n in names:
-        if t.has(n):
-            return n, t.get(n)
-    return None, None
 
 
 def _chosen_k(ks: pd.DataFrame) -> int | None:
@@ -27,7 +20,7 @@ def _chosen_k(ks: pd.DataFrame) -> int | None:
 
 def _k_scan(t: VersionTables, chart: Chart, column: str) -> tuple[pd.DataFrame | None, int | None]:
     """The k scan sorted by k and the chosen k; (None, None) with the chart's reason when absent."""
-    _, ks = _find(t, "segment_k_selection", "segmentation_k_selection")
+    ks = t.get("segment_k_selection")
     if ks is None or ks.empty or column not in ks.columns:
         chart.missing_reason = f"no k scan with {column} (the algorithm did not scan k, e.g. DBSCAN or a fixed k)"
         return None, None
@@ -73,14 +66,13 @@ def silhouette(t: VersionTables) -> Chart:
 def k_distance(t: VersionTables) -> Chart:
     chart = Chart("k_distance", SECTION, "k-distance curve (DBSCAN's eps)",
                   "Customers sorted by the distance to their k-th neighbour; eps is read at the knee, where points stop being in dense regions.")
-    _, kd = _find(t, "segment_k_distance", "segmentation_k_distance")
+    kd = t.get("segment_k_distance")
     if kd is None or kd.empty:
         chart.missing_reason = "DBSCAN was neither chosen nor compared in this run (no k-distance curve)"
         return chart
-    rank = first_column(kd, "point_rank", "rank")
-    kd = kd.sort_values(rank)
+    kd = kd.sort_values("point_rank")
     fig, ax = new_figure()
-    ax.plot(kd[rank], kd["k_distance"])
+    ax.plot(kd["point_rank"], kd["k_distance"])
     eps = kd["chosen_eps"].dropna()
     if len(eps):
         ax.axhline(float(eps.iloc[0]), color="red", linestyle="--", label=f"eps = {float(eps.iloc[0]):.3g}")
@@ -92,7 +84,7 @@ def k_distance(t: VersionTables) -> Chart:
 
 
 def _names(t: VersionTables) -> dict[int, str]:
-    _, prof = _find(t, "segment_profiles")
+    prof = t.get("segment_profiles")
     if prof is None or "segment_name" not in prof.columns:
         return {}
     return {int(s): str(n) for s, n in zip(prof["segment_id"], prof["segment_name"], strict=False) if pd.notna(s)}
@@ -104,16 +96,15 @@ def scatter(t: VersionTables, method: str) -> Chart:
                   "Each dot is a customer; well-separated colours mean distinct segments. "
                   + ("t-SNE keeps neighbours close but distances between islands mean little."
                      if method == "tsne" else "PCA keeps the largest directions of variation; axes are linear mixes of features."))
-    _, emb = _find(t, "segment_embedding", "segmentation_embedding")
+    emb = t.get("segment_embedding")
     cols = (f"{method}_1", f"{method}_2")
     if emb is None or not set(cols) <= set(emb.columns) or emb[list(cols)].dropna().empty:
         chart.missing_reason = f"no {label} coordinates in this version"
         return chart
     emb = emb.dropna(subset=list(cols))
-    seg = first_column(emb, "segment_id", "segment")
     names = _names(t)
     fig, ax = new_figure(7, 5.5)
-    for s, part in emb.groupby(seg):
+    for s, part in emb.groupby("segment_id"):
         ax.scatter(part[cols[0]], part[cols[1]], s=6, alpha=0.6, color=segment_color(s),
                    label=names.get(int(s), f"segment {s}") if int(s) >= 0 else "noise")
     ax.legend(markerscale=3, fontsize=7, loc="best")
@@ -127,13 +118,12 @@ def scatter(t: VersionTables, method: str) -> Chart:
 def profile_heatmap(t: VersionTables) -> Chart:
     chart = Chart("profile_heatmap", SECTION, "Segment profiles: lift of each feature against the population",
                   "Red cells are features a segment has more of than average (lift > 1), blue ones less; read a row to describe a segment.")
-    _, pf = _find(t, "segment_profile_features")
+    pf = t.get("segment_profile_features")
     if pf is None or pf.empty or "lift" not in pf.columns:
         chart.missing_reason = "no per-feature profile table in this version"
         return chart
     pf = pf[pf["kind"].eq("numeric")] if "kind" in pf.columns else pf
-    seg = first_column(pf, "segment_id", "segment")
-    grid = pf.pivot_table(index=seg, columns="feature", values="lift", aggfunc="mean")
+    grid = pf.pivot_table(index="segment_id", columns="feature", values="lift", aggfunc="mean")
     grid = grid.loc[:, grid.notna().any()]
     if grid.empty:
         chart.missing_reason = "no numeric feature has a lift"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import tempfile
 from dataclasses import dataclass
@@ -12,6 +11,10 @@ from python_models.reporting import charts_propensity, charts_quality, charts_se
 from python_models.reporting.figure import Chart
 from python_models.reporting.html import render
 from python_models.reporting.tables import VersionTables
+
+# Published versions do not record dbt vars, so the histogram marks the documented default of
+# var identity_match_threshold (a build with another threshold still shows the default).
+DEFAULT_MATCH_THRESHOLD = 0.85
 
 
 def report_path(warehouse, version_id: str) -> Path:
@@ -38,16 +41,6 @@ def _served_history(warehouse, upto: str) -> list[str]:
     return [*seen, upto]
 
 
-def _threshold(t: VersionTables) -> float | None:
-    meta = t.directory / "version.json"
-    if meta.is_file():
-        info = json.loads(meta.read_text(encoding="utf-8"))
-        for key in ("identity_match_threshold",):
-            if key in (info.get("vars") or {}):
-                return float(info["vars"][key])
-    return 0.85  # the documented default of var identity_match_threshold
-
-
 def build_report(warehouse, version_ref: str = "current", out: str | Path | None = None) -> ReportResult:
     version_id = warehouse.resolve(version_ref)
     meta = warehouse.read_version(version_id)
@@ -65,7 +58,7 @@ def build_report(warehouse, version_ref: str = "current", out: str | Path | None
         charts_segments.transition_matrix(previous, current),
         charts_propensity.roc_curves(current),
         charts_propensity.confusion_matrices(current),
-        charts_quality.match_probability_histogram(current, _threshold(current)),
+        charts_quality.match_probability_histogram(current, DEFAULT_MATCH_THRESHOLD),
         charts_quality.quarantine_by_reason(current),
         charts_quality.reconciliation(current),
     ]

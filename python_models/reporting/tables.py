@@ -29,10 +29,3 @@ class VersionTables:
             )
         return self._cache[key]
 
-
-def first_column(frame: pd.DataFrame, *candidates: str) -> str | None:
-    """The first of ``candidates`` that ``frame`` has (marts name some columns differently)."""
-    for c in candidates:
-        if c in frame.columns:
-            return c
-    return None
