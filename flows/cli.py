@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from flows import prefect_env
+from flows.cli_options import wait_option
 from flows.settings import Paths
 
 prefect_env.configure()
@@ -141,11 +142,6 @@ def build(lake_dir: Path | None, select: tuple[str, ...]) -> None:
     click.echo(run.summary())
 
 
-wait_option = click.option(
-    "--wait", "wait_seconds", type=click.FloatRange(min=0), default=None,
-    help="If another refresh is writing the warehouse, wait up to this many seconds "
-         "(default: $SEGMART_REFRESH_LOCK_WAIT_SECONDS or 0 = stop at once with a message).",
-)
 
 
 @main.command()

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from flows.cli_options import wait_option
 from flows.settings import Paths
 
 lake_option = click.option(
@@ -38,14 +39,19 @@ def _progress(label: str):
 @click.command()
 @lake_option
 @click.option("--no-switch", is_flag=True, help="Write the version but keep serving the current one.")
-def publish(lake_dir: Path | None, no_switch: bool) -> None:
+@wait_option
+def publish(lake_dir: Path | None, no_switch: bool, wait_seconds: float | None) -> None:
     """Publish the current build: copy the marts tagged `publish` into a new version, check the
     gates, and switch the serving catalog to it if they all pass."""
     from flows.publishing import publish_build
+    from flows.refresh_lock import refresh_lock
 
+    paths = Paths.from_env(lake_dir)
     callback, close = _progress("publishing")
+    # a refresh rebuilding the build database meanwhile would have us copy half-written marts
     try:
-        result = publish_build(Paths.from_env(lake_dir), progress=callback, switch=not no_switch)
+        with refresh_lock(paths.build_db, "segmart publish", wait_seconds):
+            result = publish_build(paths, progress=callback, switch=not no_switch)
     finally:
         close()
     click.echo(result.summary())
@@ -123,12 +129,18 @@ def diff(lake_dir: Path | None, version_a: str, version_b: str, n_customers: int
 @click.command()
 @lake_option
 @click.argument("version")
-def rollback(lake_dir: Path | None, version: str) -> None:
+@wait_option
+def rollback(lake_dir: Path | None, version: str, wait_seconds: float | None) -> None:
     """Serve an earlier version again (an id, a unique prefix/suffix, or 'previous')."""
     from flows.publishing import warehouse_root
+    from flows.refresh_lock import refresh_lock
     from python_models.publishing import rollback as do_rollback
 
-    version_id, replaced = do_rollback(warehouse_root(Paths.from_env(lake_dir)), version)
+    paths = Paths.from_env(lake_dir)
+    # a refresh publishing meanwhile would switch the catalog back under the rollback's feet,
+    # and both would append to segment_versions at once
+    with refresh_lock(paths.build_db, f"segmart rollback {version}", wait_seconds):
+        version_id, replaced = do_rollback(warehouse_root(paths), version)
     click.echo(f"now serving {version_id} (was {replaced}); recorded in segment_versions")
 
 

@@ -70,3 +70,40 @@ def test_cli_refresh_exits_non_zero_with_one_line_while_another_runs(tmp_path, m
     assert len(lines) == 1, result.output
     assert "scheduled daily refresh" in lines[0] and "after waiting 0.3 s" in lines[0]
     assert lines[0].startswith("segmart: error: ") and "--debug" not in lines[0]
+
+
+@pytest.mark.parametrize("command", [["rollback", "previous"], ["publish"]])
+def test_rollback_and_publish_stop_with_one_line_while_a_refresh_writes(tmp_path, monkeypatch, command):
+    from flows.cli import main
+
+    db = tmp_path / "build.duckdb"
+    monkeypatch.setenv("SEGMART_DB_PATH", str(db))
+    with refresh_lock(db, "scheduled daily refresh"):
+        result = CliRunner().invoke(main, [*command, "--lake", str(tmp_path / "lake"), "--wait", "0.2"])
+    assert result.exit_code != 0
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1, result.output
+    assert "scheduled daily refresh" in lines[0] and "after waiting 0.2 s" in lines[0]
+
+
+def test_a_rollback_queued_behind_a_refresh_runs_once_the_refresh_ends(tmp_path, monkeypatch):
+    from flows.cli import main
+
+    db = tmp_path / "build.duckdb"
+    monkeypatch.setenv("SEGMART_DB_PATH", str(db))
+    released = threading.Event()
+
+    def refresh() -> None:
+        with refresh_lock(db, "refresh"):
+            time.sleep(0.5)
+        released.set()
+
+    holder = threading.Thread(target=refresh)
+    holder.start()
+    time.sleep(0.1)
+    result = CliRunner().invoke(main, ["rollback", "previous", "--lake", str(tmp_path / "lake"), "--wait", "10"])
+    holder.join()
+    # it got past the lock (the refresh had ended) and failed on what it found: no versions yet
+    assert released.is_set()
+    assert "is writing" not in result.output
+    assert result.exit_code != 0 and "version" in result.output.lower(), result.output
