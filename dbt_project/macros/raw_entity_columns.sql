@@ -24,6 +24,7 @@
             'event_id', 'campaign_id', 'customer_ref', 'customer_system', 'email', 'event_type',
             'event_at', 'variant', 'amount'],
         'partner_enrichment': ['postcode', 'country', 'income_band', 'urbanity', 'population'],
+        'labelled_records': ['record_id', 'outcome', 'excluded_attributes', 'categorical_attributes'],
     } -%}
     {{ return(columns[entity]) }}
 {%- endmacro %}

@@ -8,5 +8,6 @@
         {'entity': 'campaigns', 'base': 'base_marketing__campaigns', 'stg': 'stg_marketing__campaigns'},
         {'entity': 'campaign_events', 'base': 'base_marketing__campaign_events', 'stg': 'stg_marketing__campaign_events'},
         {'entity': 'partner_enrichment', 'base': 'base_partner__postcode_enrichments', 'stg': 'stg_partner__postcode_enrichments'},
+        {'entity': 'labelled_records', 'base': 'base_labelled__records', 'stg': 'stg_labelled__records'},
     ]) }}
 {%- endmacro %}
