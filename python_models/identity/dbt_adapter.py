@@ -44,7 +44,13 @@ def output_path(name: str) -> Path:
 
 
 def contacts_frame(contacts: pd.DataFrame) -> pd.DataFrame:
-    return contacts.rename(columns=CONTACT_RENAMES)
+    """The staged contacts in a fixed order: resolve() numbers records by row, and those numbers
+    seed the random pairs that estimate u and orient every pair, while the warehouse returns rows
+    in a different order from build to build (identical inputs gave different match weights)."""
+    contacts = contacts.rename(columns=CONTACT_RENAMES)
+    order = [c for c in ("source_system", "source_record_id") if c in contacts.columns]
+    order += [c for c in contacts.columns if c not in order]
+    return contacts.sort_values(order, kind="stable", na_position="last").reset_index(drop=True)
 
 
 def build_config(threshold: Any, settings: Any, nicknames: pd.DataFrame | None,
