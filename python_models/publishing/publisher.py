@@ -173,6 +173,7 @@ def publish(build_db: str | Path, manifest_path: str | Path, warehouse_root: str
         _make_read_only(tmp)
         os.rename(tmp, warehouse.version_dir(version_id))  # the version appears whole or not at all
 
+        progress("switching", total_steps - 1, total_steps)
         previous = warehouse.current_version()
         published = False
         if failed:
@@ -238,7 +239,7 @@ def _copy_artifacts(source: str | Path | None, target: Path) -> bool:
 def _make_read_only(folder: Path) -> None:
     for path in folder.rglob("*"):
         if path.is_file():
-            path.chmod(0o440)
+            path.chmod(0o400)  # immutable and, like all personal data here, owner-only
 
 
 def _clean_unfinished(warehouse: Warehouse) -> None:

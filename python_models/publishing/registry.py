@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from python_models.owner_only import owner_only_files
+
 VERSION_FILE = "version.json"
 
 # A version's status, as shown in segment_versions.
@@ -138,9 +140,12 @@ class Warehouse:
 
     @contextmanager
     def publish_lock(self) -> Iterator[None]:
-        """Publishes and rollbacks one at a time (the kernel drops the lock if the holder dies)."""
+        """Publishes and rollbacks one at a time (the kernel drops the lock if the holder dies).
+
+        Whatever is written under the lock (versions, catalogs, the log) is owner-only: it is
+        personal data or views over it (docs/serving.md#file-modes)."""
         self.ensure_dirs()
-        with open(self.versions_dir / ".publish.lock", "a", encoding="utf-8") as fh:
+        with owner_only_files(), open(self.versions_dir / ".publish.lock", "a", encoding="utf-8") as fh:
             fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
             try:
                 yield
