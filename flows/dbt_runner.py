@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
+from flows.faults import dbt_callbacks
 from flows.settings import Paths
 
 
@@ -75,7 +76,7 @@ def run_dbt(args: list[str], paths: Paths | None = None, raise_on_failure: bool 
     # the build database holds personal data: whatever dbt creates (database, WAL, logs) is owner-only
     old_umask = os.umask(0o077)
     try:
-        result = dbtRunner().invoke(command)
+        result = dbtRunner(callbacks=dbt_callbacks()).invoke(command)
     finally:
         os.umask(old_umask)
     if paths.build_db.exists():

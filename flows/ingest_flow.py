@@ -11,6 +11,7 @@ prefect_env.configure()
 from prefect import flow, get_run_logger, task  # noqa: E402
 from prefect.artifacts import create_table_artifact  # noqa: E402
 
+from flows.faults import crash_point  # noqa: E402
 from python_models.lake import IngestReport, ingest  # noqa: E402
 
 
@@ -25,7 +26,7 @@ def retry_only_io_errors(task, task_run, state) -> bool:
 @task(name="ingest-landing", retries=2, retry_delay_seconds=2, retry_condition_fn=retry_only_io_errors)
 def ingest_landing(lake_dir: str, sources: str | None, only: list[str] | None) -> IngestReport:
     logger = get_run_logger()
-    report = ingest(lake_dir, sources, only=only)
+    report = ingest(lake_dir, sources, only=only, on_file=lambda _: crash_point("ingest:after_first_file"))
     for f in report.files:
         if f.status != "loaded" or f.rows_rejected or f.schema_change:
             logger.warning(

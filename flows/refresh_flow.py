@@ -19,6 +19,7 @@ from prefect import flow, get_run_logger, task  # noqa: E402
 from prefect.artifacts import create_markdown_artifact  # noqa: E402
 
 from flows.dbt_runner import DbtRun, run_dbt  # noqa: E402
+from flows.faults import crash_point  # noqa: E402
 from flows.ingest_flow import ingest_landing, publish_ingest_artifact  # noqa: E402
 from flows.publishing import publish_build  # noqa: E402
 from flows.settings import Paths  # noqa: E402
@@ -56,7 +57,7 @@ def dbt_build(lake_dir: str, select: list[str] | None = None, dbt_vars: dict | N
 # No retries either: publishing is local file copies; a failure is a bug to see, not to repeat.
 @task(name="audit-and-publish")
 def audit_and_publish(lake_dir: str) -> PublishResult:
-    result = publish_build(Paths.from_env(lake_dir))
+    result = publish_build(Paths.from_env(lake_dir), progress=lambda stage, *_: crash_point(f"publish:{stage}"))
     logger = get_run_logger()
     (logger.info if result.published else logger.error)(result.summary())
     return result
