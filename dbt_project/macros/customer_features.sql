@@ -3,6 +3,9 @@
     attributed facts strictly before the cutoff (nothing at or after it can leak in). The cutoff
     is any SQL expression that evaluates to a timestamp (UTC), e.g. a literal, a scalar subquery
     or `features_cutoff_sql() - interval 30 day`. One aggregation pass per fact table.
+    only_customers: optional relation (or parenthesised query) with a customer_id column; when
+    given, only those customers get a row and only their facts are aggregated (the micro-batch's
+    touched customers), each row identical to the full computation's.
     Column meanings: models/marts/features/_features__models.yml (customer_features).
 -#}
 
@@ -33,7 +36,15 @@
     {%- endif -%}
 {%- endmacro %}
 
-{% macro customer_features_as_of(cutoff_sql) -%}
+{#- The filter each fact CTE adds when only some customers are wanted: a semi join that the
+    aggregations then never see the other customers' rows through. -#}
+{% macro _features_only(column, only_customers) -%}
+    {%- if only_customers is not none %}
+        and {{ column }} in (select customer_id from {{ only_customers }})
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro customer_features_as_of(cutoff_sql, only_customers=none) -%}
 with
 
 cutoff as (
@@ -42,6 +53,7 @@ cutoff as (
 
 customers as (
     select * from {{ ref('dim_customers') }}
+    where true {{- _features_only('customer_id', only_customers) }}
 ),
 
 -- orders -------------------------------------------------------------------------------------
@@ -51,6 +63,7 @@ order_lines as (
     cross join cutoff
     where lines.customer_id is not null
         and lines.ordered_at_utc < cutoff.cutoff_at
+        {{- _features_only('lines.customer_id', only_customers) }}
 ),
 
 orders as (
@@ -124,6 +137,7 @@ web_events as (
     cross join cutoff
     where events.customer_id is not null
         and events.event_at_utc < cutoff.cutoff_at
+        {{- _features_only('events.customer_id', only_customers) }}
 ),
 
 -- A session cut by the cutoff only counts its events before the cutoff.
@@ -210,29 +224,49 @@ social_features as (
     cross join cutoff
     where social.customer_id is not null
         and social.interacted_at_utc < cutoff.cutoff_at
+        {{- _features_only('social.customer_id', only_customers) }}
     group by social.customer_id
 ),
 
 -- campaigns ----------------------------------------------------------------------------------
-campaign_features as (
+-- One row per (customer, campaign) first, then counts of campaigns: six count(distinct)s with
+-- different filters would each hash every event again (most of this macro's cost at 100k people).
+campaign_messages as (
     select
         events.customer_id,
-        count(distinct events.campaign_id) filter (where events.event_type = 'send') as campaigns_sent,
-        count(distinct events.campaign_id) filter (
-            where events.event_type = 'send' and events.is_message_delivered
-        ) as campaigns_delivered,
-        count(distinct events.campaign_id) filter (where events.event_type = 'bounce') as campaigns_bounced,
-        count(distinct events.campaign_id) filter (where events.event_type = 'open') as campaigns_opened,
-        count(distinct events.campaign_id) filter (where events.event_type = 'click') as campaigns_clicked,
-        count(distinct events.campaign_id) filter (where events.event_type = 'conversion') as campaigns_converted,
-        coalesce(sum(events.amount) filter (where events.event_type = 'conversion'), 0) as campaign_conversion_revenue,
-        bool_or(events.event_type = 'unsubscribe') as has_unsubscribed,
-        min(events.event_at_utc) as first_campaign_event_at
+        events.campaign_id,
+        bool_or(events.event_type = 'send') as is_sent,
+        bool_or(events.event_type = 'send' and events.is_message_delivered) as is_delivered,
+        bool_or(events.event_type = 'bounce') as is_bounced,
+        bool_or(events.event_type = 'open') as is_opened,
+        bool_or(events.event_type = 'click') as is_clicked,
+        bool_or(events.event_type = 'conversion') as is_converted,
+        sum(events.amount) filter (where events.event_type = 'conversion') as conversion_revenue,
+        bool_or(events.event_type = 'unsubscribe') as is_unsubscribed,
+        min(events.event_at_utc) as first_event_at
     from {{ ref('int_features__campaign_events_attributed') }} as events
     cross join cutoff
     where events.customer_id is not null
         and events.event_at_utc < cutoff.cutoff_at
-    group by events.customer_id
+        {{- _features_only('events.customer_id', only_customers) }}
+    group by events.customer_id, events.campaign_id
+),
+
+campaign_features as (
+    select
+        customer_id,
+        -- count(campaign_id), not count(*): a null campaign is no campaign
+        count(campaign_id) filter (where is_sent) as campaigns_sent,
+        count(campaign_id) filter (where is_delivered) as campaigns_delivered,
+        count(campaign_id) filter (where is_bounced) as campaigns_bounced,
+        count(campaign_id) filter (where is_opened) as campaigns_opened,
+        count(campaign_id) filter (where is_clicked) as campaigns_clicked,
+        count(campaign_id) filter (where is_converted) as campaigns_converted,
+        coalesce(sum(conversion_revenue), 0) as campaign_conversion_revenue,
+        bool_or(is_unsubscribed) as has_unsubscribed,
+        min(first_event_at) as first_campaign_event_at
+    from campaign_messages
+    group by customer_id
 ),
 
 -- partner enrichment: the latest delivery of each (country, postcode) ------------------------
