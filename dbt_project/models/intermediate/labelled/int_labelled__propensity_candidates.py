@@ -1,6 +1,6 @@
 # The 'candidates' table of the labelled propensity run persisted by int_labelled__propensity_scores.
 from python_models.artifacts import artifacts_dir
-from python_models.propensity.labelled import run_table
+from python_models.labelled.propensity import run_table
 
 
 def model(dbt, session):

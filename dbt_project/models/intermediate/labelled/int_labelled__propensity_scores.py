@@ -2,9 +2,9 @@
 # split: such tables have no time axis), scores every record and persists the models under
 # artifacts_dir()/labelled_propensity/ (settings: var labelled_propensity_settings, see
 # _labelled__models.yml). Without a labelled source it returns an empty table at once.
-# Logic: python_models/propensity/labelled.py (unit-tested there).
+# Logic: python_models/labelled/propensity.py (unit-tested there).
 from python_models.artifacts import artifacts_dir
-from python_models.propensity.labelled import save_run, scores_table, train_labelled
+from python_models.labelled.propensity import save_run, scores_table, train_labelled
 
 
 def model(dbt, session):

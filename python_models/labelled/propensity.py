@@ -19,17 +19,17 @@ import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import joblib
 import numpy as np
 import pandas as pd
-from sklearn.model_selection import train_test_split
 
-from python_models.propensity.dbt_adapter import _candidates, _drivers_json, _evaluation
-from python_models.propensity.registry import save_model
-from python_models.propensity.scoring import score_customers
-from python_models.propensity.training import PropensityModel, PropensityTrainer
+if TYPE_CHECKING:
+    from python_models.propensity.training import PropensityModel
+
+# The propensity code (scikit-learn) is imported inside the functions that train: a build without
+# a labelled source must not pay for it.
 
 SPLIT_METHOD = "random_stratified"
 RUN_FILE = "run.joblib"
@@ -122,6 +122,8 @@ class LabelledRun:
 
 def split_records(y: pd.Series, cfg: dict[str, Any]) -> pd.Series:
     """record_id -> train / validation / test, stratified on the outcome, seeded."""
+    from sklearn.model_selection import train_test_split
+
     seed = int(cfg["split_seed"])
     pos = np.arange(len(y))
     labels = y.to_numpy()
@@ -135,6 +137,10 @@ def split_records(y: pd.Series, cfg: dict[str, Any]) -> pd.Series:
 
 
 def train_source(source: str, records: pd.DataFrame, cfg: dict[str, Any]) -> LabelledModel:
+    from python_models.propensity.dbt_adapter import _candidates, _drivers_json
+    from python_models.propensity.scoring import score_customers
+    from python_models.propensity.training import PropensityTrainer
+
     # sorted: warehouse row order is not stable between builds, seeded splits must see one order
     records = records.sort_values("record_id", kind="stable")
     X, kinds = attributes_frame(records)
@@ -186,6 +192,10 @@ EVALUATION_COLUMNS = {"source_system": S, "model_version": S, "split": S, "split
                       **dict.fromkeys(["n", "true_negatives", "false_positives", "false_negatives",
                                        "true_positives", "n_attributes", "n_excluded_attributes"], INT),
                       "attribute_kinds": S, "skipped_reason": S}
+# PropensityModel.tables["candidates"] (python_models.propensity.training) with the source in front
+CANDIDATE_COLUMNS = {"source_system": S, "model_version": S, "candidate": S, "family": S, "complexity": INT,
+                     "search": S, "n_search_rows": INT, "n_features": INT, "cv_auc": F, "validation_auc": F,
+                     "validation_pr_auc": F, "best_params": S, "search_seconds": F, "chosen": B}
 
 
 def _typed(frame: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
@@ -205,6 +215,8 @@ def evaluation_table(run: LabelledRun) -> pd.DataFrame:
     """Per source: validation and test metrics with the confusion matrix; a row per skipped source."""
     rows = []
     for source, lm in run.models.items():
+        from python_models.propensity.dbt_adapter import _evaluation
+
         m = lm.model
         kinds = json.dumps(lm.kinds)
         common = {"source_system": source, "model_version": m.version, "split_method": SPLIT_METHOD,
@@ -236,10 +248,7 @@ def candidates_table(run: LabelledRun) -> pd.DataFrame:
         f.insert(0, "model_version", lm.model.version)
         f.insert(0, "source_system", source)
         frames.append(f)
-    from python_models.propensity.dbt_adapter import SCHEMAS
-
-    columns = {"source_system": S, "model_version": S, **SCHEMAS["candidates"]}
-    out = _typed(pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(), columns)
+    out = _typed(pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(), CANDIDATE_COLUMNS)
     out.insert(0, "run_id", run.run_id)
     return out
 
@@ -252,6 +261,8 @@ def save_run(run: LabelledRun, directory: str | Path) -> Path:
     d = Path(directory)
     d.mkdir(parents=True, exist_ok=True)
     for source, lm in run.models.items():
+        from python_models.propensity.registry import save_model
+
         save_model(lm.model, d / source)
     light = LabelledRun(run.run_id, run.config, {
         s: LabelledModel(s, lm.model, lm.kinds, lm.split.iloc[0:0], lm.scores.iloc[0:0]) for s, lm in run.models.items()},
@@ -262,9 +273,8 @@ def save_run(run: LabelledRun, directory: str | Path) -> Path:
 
 def run_table(directory: str | Path, scores_relation, name: str) -> pd.DataFrame:
     """Table ``name`` of the run persisted by int_labelled__propensity_scores in this build."""
-    from python_models.segmentation.dbt_adapter import first_value
-
-    expected = first_value(scores_relation, "run_id")
+    first = scores_relation.project("run_id").limit(1).fetchall()
+    expected = first[0][0] if first else None
     path = Path(directory) / RUN_FILE
     if not path.exists():
         raise FileNotFoundError(f"no persisted labelled propensity run at {path}: build int_labelled__propensity_scores")

@@ -9,8 +9,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from python_models.lake import SourceConfigError, ingest, load_sources
-from python_models.propensity.labelled import (
+from python_models.labelled.propensity import (
     LabelledDataError,
     attributes_frame,
     candidates_table,
@@ -19,6 +18,7 @@ from python_models.propensity.labelled import (
     split_records,
     train_labelled,
 )
+from python_models.lake import SourceConfigError, ingest, load_sources
 
 FAST = {"candidates": ["logistic_regression", "hist_gradient_boosting"], "search_iterations": 1, "rfe": False, "cv": 2}
 
@@ -134,3 +134,20 @@ def test_a_labelled_source_must_map_its_outcome(tmp_path):
     (tmp_path / "sources.yml").write_text("sources:\n  - {name: bank, entity: labelled_records, columns: {record_id: id}}\n")
     with pytest.raises(SourceConfigError, match=r"required canonical columns not mapped: \['outcome'\]"):
         load_sources(tmp_path / "sources.yml")
+
+
+def test_a_build_without_labelled_source_does_not_import_the_trainer(tmp_path):
+    """What the dbt models run on an empty stg_labelled__records must not load scikit-learn."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, pandas as pd\n"
+        "from python_models.labelled.propensity import train_labelled, save_run, scores_table, TABLES\n"
+        "run = train_labelled(pd.DataFrame(columns=['source_system', 'record_id', 'outcome', 'attributes_json',"
+        " 'excluded_attributes', 'categorical_attributes']))\n"
+        f"save_run(run, {str(tmp_path)!r}); [scores_table(run)] + [t(run) for t in TABLES.values()]\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('sklearn', 'scipy')))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
