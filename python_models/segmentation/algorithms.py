@@ -14,7 +14,6 @@ import pandas as pd
 from scipy.cluster.hierarchy import fcluster, linkage
 from sklearn.base import BaseEstimator, ClusterMixin
 from sklearn.cluster import DBSCAN, KMeans, MiniBatchKMeans
-from sklearn.metrics import silhouette_score
 from sklearn.neighbors import NearestNeighbors
 from sklearn.utils.validation import check_is_fitted
 
@@ -28,6 +27,7 @@ from python_models.segmentation._util import (
     sq_distances,
 )
 from python_models.segmentation.knee import find_knee
+from python_models.segmentation.silhouette import silhouette_scores
 
 
 class _CentroidMixin:
@@ -77,7 +77,8 @@ def select_k(
     it (silhouette favours k=2 on continuous customer data, so it vetoes only a clearly worse elbow);
     otherwise the silhouette-best k wins.
     With no knee, the silhouette-best k wins. The reason is recorded.
-    Cost: O(k_max * sample_size * d * iterations) for the fits + O(k_max * silhouette_sample**2 * d).
+    Cost: O(k_max * sample_size * d * iterations) for the fits + O(silhouette_sample**2 * (d + k_max))
+    for the silhouettes (the sample's distances are computed once for every k).
     """
     arr, _ = as_matrix(X)
     k_min, k_max = int(k_range[0]), int(k_range[1])
@@ -88,16 +89,16 @@ def select_k(
     if S.shape[0] <= k_max:
         raise ValueError(f"need more than k_max={k_max} rows, got {S.shape[0]}")
     sil_idx = sample_index(S.shape[0], silhouette_sample, random_state + 1)
-    rows, centers = [], {}
+    rows, centers, sil_labels = [], {}, []
     for k in range(k_min, k_max + 1):
         with native_threads(S.shape[0]):
             km = KMeans(n_clusters=k, n_init=n_init, random_state=random_state).fit(S)
-        lab = km.labels_[sil_idx]
-        sil = silhouette_score(S[sil_idx], lab) if len(np.unique(lab)) > 1 else float("nan")
-        rows.append({"k": k, "inertia": float(km.inertia_), "inertia_per_row": km.inertia_ / S.shape[0],
-                     "silhouette": float(sil)})
+        sil_labels.append(km.labels_[sil_idx])
+        rows.append({"k": k, "inertia": float(km.inertia_), "inertia_per_row": km.inertia_ / S.shape[0]})
         centers[k] = km.cluster_centers_
     table = pd.DataFrame(rows)
+    with native_threads(len(sil_idx)):  # one pass over the sample's distances for every k
+        table["silhouette"] = silhouette_scores(S[sil_idx], sil_labels)
     ks = table["k"].to_numpy()
     if elbow_scale not in ("log", "linear"):
         raise ValueError("elbow_scale must be 'log' or 'linear'")
@@ -329,12 +330,10 @@ class WardSegmenter(_CentroidMixin, ClusterMixin, BaseEstimator):
         Z = linkage(S, method="ward")
         self.sample_index_ = idx
         if self.n_clusters == "auto":
-            rows = []
-            for k in range(int(self.k_range[0]), int(self.k_range[1]) + 1):
-                lab = fcluster(Z, t=k, criterion="maxclust") - 1
-                sil = silhouette_score(S, lab) if len(np.unique(lab)) > 1 else float("nan")
-                rows.append({"k": k, "silhouette": float(sil)})
-            self.k_table_ = pd.DataFrame(rows)
+            ks = list(range(int(self.k_range[0]), int(self.k_range[1]) + 1))
+            cuts = [fcluster(Z, t=k, criterion="maxclust") - 1 for k in ks]
+            with native_threads(len(S)):
+                self.k_table_ = pd.DataFrame({"k": ks, "silhouette": silhouette_scores(S, cuts)})
             k = int(self.k_table_.loc[self.k_table_["silhouette"].idxmax(), "k"])
         else:
             k = int(self.n_clusters)

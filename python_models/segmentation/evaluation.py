@@ -9,9 +9,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from sklearn.base import clone
-from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score, silhouette_score
+from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score
 
 from python_models.segmentation._util import as_matrix, native_threads, sample_index
+from python_models.segmentation.silhouette import silhouette
 
 
 def cluster_metrics(X, labels, *, silhouette_sample: int = 10_000, random_state: int = 0) -> dict[str, Any]:
@@ -38,7 +39,7 @@ def cluster_metrics(X, labels, *, silhouette_sample: int = 10_000, random_state:
     out["davies_bouldin"] = float(davies_bouldin_score(Xc, lc))
     si = sample_index(len(lc), silhouette_sample, random_state)
     if len(np.unique(lc[si])) > 1:
-        out["silhouette"] = float(silhouette_score(Xc[si], lc[si]))
+        out["silhouette"] = silhouette(Xc[si], lc[si])
     return out
 
 
@@ -49,24 +50,30 @@ def compare_candidates(
     sample_size: int | None = 50_000,
     silhouette_sample: int = 10_000,
     random_state: int = 0,
+    prefitted: dict[str, tuple[Any, float, dict[str, Any]]] | None = None,
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Fit each candidate segmenter on the same seeded sample and tabulate its quality.
 
-    ``candidates``: name -> unfitted segmenter. Returns (table, fitted estimators by name). The table
-    has candidate, algorithm, params (JSON), n_segments, silhouette, calinski_harabasz, davies_bouldin,
-    sizes (JSON), min_segment_share, noise_share, fit_seconds.
+    ``candidates``: name -> unfitted segmenter. ``prefitted``: name -> (estimator, fit seconds, its
+    :func:`cluster_metrics` with these arguments) already fitted on exactly this sample, used as is
+    (when the sample is every row, the run's own model is the same fit, so refitting it would only
+    repeat its k scan). Returns (table, fitted estimators by name). The table has candidate, algorithm, params (JSON), n_segments, silhouette,
+    calinski_harabasz, davies_bouldin, sizes (JSON), min_segment_share, noise_share, fit_seconds.
     """
     arr, names = as_matrix(X)
     idx = sample_index(arr.shape[0], sample_size, random_state)
     S = arr[idx]
     rows, fitted = [], {}
     for name, est in candidates.items():
-        est = clone(est)
-        t0 = time.perf_counter()
-        with native_threads(S.shape[0]):
-            est.fit(S)
-        secs = time.perf_counter() - t0
-        m = cluster_metrics(S, est.labels_, silhouette_sample=silhouette_sample, random_state=random_state)
+        if name in (prefitted or {}):
+            est, secs, m = prefitted[name]
+        else:
+            est = clone(est)
+            t0 = time.perf_counter()
+            with native_threads(S.shape[0]):
+                est.fit(S)
+            secs = time.perf_counter() - t0
+            m = cluster_metrics(S, est.labels_, silhouette_sample=silhouette_sample, random_state=random_state)
         summary = est.get_params_summary() if hasattr(est, "get_params_summary") else {}
         rows.append({
             "candidate": name,

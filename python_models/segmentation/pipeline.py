@@ -38,7 +38,7 @@ DEFAULT_CONFIG: dict[str, Any] = {
     "ward": {"n_clusters": "auto", "k_range": [2, 12], "sample_size": 5_000},
     "compare": {"candidates": ["kmeans", "dbscan", "ward"], "sample_size": 20_000},
     "metrics": {"silhouette_sample": 10_000},
-    "diagnostics": {"pca_sample": 100_000, "embedding_sample": 2_000, "tsne": True},
+    "diagnostics": {"pca_sample": 100_000, "embedding_sample": 2_000, "tsne": True, "tsne_max_iter": 500},
     "stability": {"n_runs": 10, "method": "bootstrap", "fit_size": 20_000, "eval_size": 10_000},
     "feature_tests": {"sample_size": 100_000, "alpha": 0.01},
     "profiles": {"vocabulary": {}, "min_effect": 0.3, "top_n": 5},
@@ -138,6 +138,7 @@ def _run(features, cfg, raw, ids, preprocessor, steps) -> SegmentationRun:
     with timed("metrics"):
         metrics = cluster_metrics(X, labels, silhouette_sample=cfg["metrics"]["silhouette_sample"],
                                   random_state=rs)
+    own_metrics = dict(metrics)
     summary = model.get_params_summary() if hasattr(model, "get_params_summary") else {}
     metrics.update(algorithm=algo, params=summary)
 
@@ -146,9 +147,12 @@ def _run(features, cfg, raw, ids, preprocessor, steps) -> SegmentationRun:
             cands = {}
             for a in cfg["compare"]["candidates"]:
                 cands[a] = make_segmenter(a, **_algo_params(cfg, a))
+            size = cfg["compare"]["sample_size"]
+            # a comparison sample of every row would refit the run's own model identically
+            same = {algo: (model, timings["fit"], own_metrics)} if size is None or size >= len(X) else None
             tables["comparison"], fitted = compare_candidates(
-                X, cands, sample_size=cfg["compare"]["sample_size"],
-                silhouette_sample=cfg["metrics"]["silhouette_sample"], random_state=rs)
+                X, cands, sample_size=size, silhouette_sample=cfg["metrics"]["silhouette_sample"],
+                random_state=rs, prefitted=same)
             tables["comparison"]["selected"] = tables["comparison"]["candidate"] == algo
             if "dbscan" in fitted and "k_distance" not in tables:
                 tables["k_distance"] = fitted["dbscan"].k_distance_.table()
@@ -160,7 +164,7 @@ def _run(features, cfg, raw, ids, preprocessor, steps) -> SegmentationRun:
                                            sample_size=d["pca_sample"], random_state=rs)
             tables["pca_variance"], tables["pca_loadings"] = var, load
             tables["embedding"] = embedding_sample(X, labels, ids=ids, sample_size=d["embedding_sample"],
-                                                   tsne=d["tsne"], random_state=rs)
+                                                   tsne=d["tsne"], tsne_max_iter=d["tsne_max_iter"], random_state=rs)
 
     if "stability" in steps:
         with timed("stability"):
