@@ -16,6 +16,7 @@ import uuid
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from python_models.contracts import RAW_METADATA_COLUMNS, load_contracts
@@ -71,6 +72,27 @@ def _atomic_write(table: pa.Table, target: Path) -> None:
     os.replace(tmp, target)
 
 
+def raw_parquet_options(first_batch: pa.Table) -> dict:
+    """Writer settings for a raw data file, chosen from its first batch.
+
+    Writing is a large share of ingestion, and most of it went into two things staging never uses:
+    dictionaries built for every text column (ids and timestamps overflow them and fall back to
+    plain encoding after hashing every value) and min/max statistics of text columns (staging
+    filters raw rows by load and file, never by content). So a dictionary only where the first batch
+    repeats its values, and statistics only for the record number.
+    """
+    n = first_batch.num_rows
+    repetitive = [
+        name for name, column in zip(first_batch.column_names, first_batch.columns, strict=True)
+        if pa.types.is_string(column.type) and pc.count_distinct(column, mode="all").as_py() <= max(1, n // 20)
+    ]
+    return {
+        "compression": "zstd",
+        "use_dictionary": repetitive,
+        "write_statistics": [name for name in first_batch.column_names if name == "_record_number"],
+    }
+
+
 class RawZone:
     def __init__(self, lake_dir: str | Path):
         self.lake_dir = Path(lake_dir)
@@ -123,10 +145,11 @@ class DataFileWriter:
         self._writer: pq.ParquetWriter | None = None
 
     def write(self, table: pa.Table) -> None:
+        table = table.cast(self.schema)
         if self._writer is None:
             _private_mkdir(self.target.parent)
-            self._writer = pq.ParquetWriter(self.tmp, self.schema, compression="zstd")
-        self._writer.write_table(table.cast(self.schema))
+            self._writer = pq.ParquetWriter(self.tmp, self.schema, **raw_parquet_options(table))
+        self._writer.write_table(table)
 
     def close(self) -> None:
         if self._writer is None:

@@ -138,6 +138,18 @@ def _sql_string(name: str) -> str:
     return "'" + name.replace("'", "''") + "'"
 
 
+def _repeated(value: str | None, n: int) -> pa.Array:
+    return pa.repeat(pa.scalar(value, pa.string()), n)
+
+
+def _blank_as_null(arr: pa.Array) -> pa.Array:
+    """'' and whitespace-only values as NULL; most columns have none, so they are returned as they are."""
+    blank = pc.or_(pc.equal(arr, ""), pc.utf8_is_space(arr))
+    if not pc.any(blank).as_py():
+        return arr
+    return pc.if_else(blank, pa.scalar(None, pa.string()), arr)
+
+
 def canonical_batch(
     spec: SourceSpec,
     table: pa.Table,
@@ -152,10 +164,9 @@ def canonical_batch(
     arrays, names = [], []
     for col in contract.column_names:
         if col in spec.constants:
-            arr = pa.array([spec.constants[col] or None] * n, pa.string())
+            arr = _repeated(spec.constants[col] or None, n)
         elif col in spec.columns and spec.columns[col] in table.column_names:
-            arr = table.column(spec.columns[col]).combine_chunks().cast(pa.string())
-            arr = pc.if_else(pc.equal(pc.utf8_trim_whitespace(arr), ""), pa.scalar(None, pa.string()), arr)
+            arr = _blank_as_null(table.column(spec.columns[col]).combine_chunks().cast(pa.string()))
         else:
             arr = pa.nulls(n, pa.string())
         arrays.append(arr)
@@ -166,14 +177,14 @@ def canonical_batch(
         "_file_sha256": sha256,
     }
     for key, value in meta.items():
-        arrays.append(pa.array([value] * n, pa.string()))
+        arrays.append(_repeated(value, n))
         names.append(key)
     arrays.append(pa.array(record_numbers, pa.int64()))
     names.append("_record_number")
     arrays.append(_extra_json(table, extra))
     names.append("_extra")
     for opt in ("timezone", "default_country", "phone_region", "currency", "date_order"):
-        arrays.append(pa.array([spec.options[opt]] * n, pa.string()))
+        arrays.append(_repeated(spec.options[opt], n))
         names.append(f"_{opt}")
     return pa.Table.from_arrays(arrays, names=names)
 
@@ -195,34 +206,43 @@ def _screen(
     n = table.num_rows
     if n == 0:
         return table, numbers, []
-    reasons: list[list[str]] = [[] for _ in range(n)]
+    reasons: dict[int, list[str]] = {}  # only flagged rows: a list per row would cost more than the checks
+
+    def flag(rows: np.ndarray, why) -> None:
+        for i in rows:
+            reasons.setdefault(int(i), []).append(why(int(i)) if callable(why) else why)
 
     def flagged(mask: pa.Array) -> np.ndarray:
         return np.flatnonzero(pc.fill_null(mask, False).to_numpy(zero_copy_only=False))
 
     if header:
         first = table.column(header[0]).combine_chunks()
-        candidates = flagged(pc.equal(pc.utf8_trim_whitespace(first), header[0]))
-        for i in candidates:
-            values = [table.column(h)[int(i)].as_py() for h in header]
-            if all((v or "").strip() == h for v, h in zip(values, header, strict=True)):
-                reasons[i].append("repeated header line (files concatenated?)")
+        # containing the name is a cheap superset of equal-once-trimmed; an unnamed first column needs the latter
+        looks_like = pc.match_substring(first, header[0]) if header[0] else pc.equal(pc.utf8_trim_whitespace(first), "")
+        candidates = flagged(looks_like)
+        repeated = [
+            i for i in candidates
+            if all((table.column(h)[int(i)].as_py() or "").strip() == h for h in header)
+        ]
+        flag(np.array(repeated, dtype=np.int64), "repeated header line (files concatenated?)")
     for name in table.column_names:
         col = table.column(name).combine_chunks()
         if not pa.types.is_string(col.type) and not pa.types.is_large_string(col.type):
             continue
         if check_nul:
-            for i in flagged(pc.match_substring(col, "\x00")):
-                reasons[i].append(f"NUL byte in field {name!r} (binary data in a text file)")
+            flag(flagged(pc.match_substring(col, "\x00")), f"NUL byte in field {name!r} (binary data in a text file)")
         # bytes >= characters: only values over the limit in bytes can be over it in characters
         if (pc.max(pc.binary_length(col)).as_py() or 0) <= MAX_FIELD_CHARS:
             continue
-        for i in flagged(pc.greater(pc.utf8_length(col), MAX_FIELD_CHARS)):
-            size = len(col[int(i)].as_py())
-            reasons[i].append(f"oversized field {name!r}: {size:,} characters (limit {MAX_FIELD_CHARS:,})")
-    bad = [i for i in range(n) if reasons[i]]
-    if not bad:
+        flag(
+            flagged(pc.greater(pc.utf8_length(col), MAX_FIELD_CHARS)),
+            lambda i, col=col, name=name: (
+                f"oversized field {name!r}: {len(col[i].as_py()):,} characters (limit {MAX_FIELD_CHARS:,})"
+            ),
+        )
+    if not reasons:
         return table, numbers, []
+    bad = sorted(reasons)
     rejects = [Reject(int(numbers[i]), "; ".join(reasons[i]), raw_text(i)) for i in bad]
     keep = np.ones(n, dtype=bool)
     keep[bad] = False
@@ -374,6 +394,40 @@ def _flatten(record: dict, prefix: str = "") -> dict[str, object]:
     return flat
 
 
+def _uniform_text_columns(records: list[dict]) -> dict[str, pa.Array] | None:
+    """The flattened columns as text when every record has the same keys in the same order, nested
+    one level at most (an API page usually does); None sends the file down the record-by-record path.
+
+    Same result as flattening each record and taking `_as_text` of every value, at a fraction of
+    the cost: the shape is checked once per record and the values are converted per column.
+    """
+    first = records[0]
+    top = tuple(first)
+    nested = [(key, tuple(value)) for key, value in first.items() if type(value) is dict]
+    for rec in records:
+        if tuple(rec) != top:
+            return None
+        for key, sub in nested:
+            value = rec[key]
+            if type(value) is not dict or tuple(value) != sub:
+                return None
+    inner = dict(nested)
+    paths = [(key, sub) for key in top for sub in (inner[key] if key in inner else (None,))]
+    names = [key if sub is None else f"{key}.{sub}" for key, sub in paths]
+    if len(set(names)) != len(names):
+        return None  # a key with a dot in it meets a flattened one: let the general path decide
+    columns: dict[str, pa.Array] = {}
+    for name, (key, sub) in zip(names, paths, strict=True):
+        values = [rec[key] for rec in records] if sub is None else [rec[key][sub] for rec in records]
+        try:
+            columns[name] = pa.array(values, pa.string())  # plain strings and nulls: the usual case
+        except (pa.ArrowTypeError, pa.ArrowInvalid):
+            if any(type(v) is dict for v in values):
+                return None  # deeper nesting, or a dict where the first record had a scalar
+            columns[name] = pa.array([_as_text(v) for v in values], pa.string())
+    return columns
+
+
 def _as_text(value: object) -> str | None:
     if value is None:
         return None
@@ -416,35 +470,49 @@ def read_json(path: Path, spec: SourceSpec, source_file: str, sha256: str) -> tu
     result = FileRead(header=[])
     good: list[tuple[int, dict]] = []
     for i, rec in enumerate(records, start=1):
-        if isinstance(rec, json.JSONDecodeError):
+        if type(rec) is dict:
+            good.append((i, rec))
+        elif isinstance(rec, json.JSONDecodeError):
             result.rejects.append(Reject(i, f"malformed JSON line: {rec.msg}", raw_lines[i - 1]))
         elif not isinstance(rec, dict):
             result.rejects.append(Reject(i, "record is not a JSON object", json.dumps(rec, ensure_ascii=False)))
         else:
-            good.append((i, _flatten(rec)))
-    seen: dict[str, None] = {}
-    for _, rec in good:
-        for key in rec:
-            seen.setdefault(key, None)
-    result.header = list(seen)
+            good.append((i, rec))  # a dict subclass
+    uniform = _uniform_text_columns([rec for _, rec in good]) if good else None
+    if uniform is None:
+        good = [(i, _flatten(rec)) for i, rec in good]
+        seen: dict[str, None] = {}
+        for _, rec in good:
+            for key in rec:
+                seen.setdefault(key, None)
+        result.header = list(seen)
+    else:
+        result.header = list(uniform)
     if good:
         missing, extra = _plan(spec, result.header)
     else:
         missing, extra = [], []
     result.missing_columns, result.extra_columns = missing, extra
 
+    def text_columns(start: int, chunk: list[tuple[int, dict]]) -> dict[str, pa.Array]:
+        if uniform is not None:
+            return {name: values.slice(start, len(chunk)) for name, values in uniform.items()}
+        return {
+            name: pa.array([_as_text(rec.get(name)) for _, rec in chunk], pa.string()) for name in result.header
+        }
+
+    def raw_text(rec: dict) -> str:
+        return json.dumps(rec if uniform is None else _flatten(rec), ensure_ascii=False)
+
     def batches() -> Iterator[pa.Table]:
         for start in range(0, len(good), JSON_BATCH_ROWS):
             chunk = good[start : start + JSON_BATCH_ROWS]
-            cols = {
-                name: pa.array([_as_text(rec.get(name)) for _, rec in chunk], pa.string())
-                for name in result.header
-            }
+            cols = text_columns(start, chunk)
             table = pa.table(cols) if cols else pa.table({"_": pa.nulls(len(chunk))})
             numbers = np.array([i for i, _ in chunk], dtype=np.int64)
             by_number = dict(chunk)
             table, numbers, screened = _screen(
-                table, numbers, None, lambda i, nums=numbers, recs=by_number: json.dumps(recs[int(nums[i])], ensure_ascii=False)
+                table, numbers, None, lambda i, nums=numbers, recs=by_number: raw_text(recs[int(nums[i])])
             )
             result.rejects.extend(screened)
             if table.num_rows == 0:
