@@ -5,14 +5,13 @@ One batch, under the same refresh lock as the full refresh (they never write at 
 1. ingest what landed (one load);
 2. ``dbt run`` only the models on the path from the raw tables that grew (web events, orders,
    social interactions, campaign events) to ``int_microbatch__customer_features``, with
-   ``SEGMART_MICROBATCH_LOAD_IDS`` = this load: the event staging tables, the identity graph's SQL layer
-   and the attributed facts are rebuilt (tables, full scans of those sources), then the features of
-   the touched customers only are computed by the same macro as ``customer_features``. Identity
+   ``SEGMART_MICROBATCH_LOAD_IDS`` = this load: the event base tables and the identity graph's SQL
+   layer are rebuilt; the attributed facts are incremental in this mode (delete+insert of the
+   batch's rows and of the older rows of the cookies and handles it saw, the only ones whose
+   person a batch can change); the features of the touched customers only are computed by the
+   same macro as ``customer_features``, restricted to them before aggregating. Identity
    resolution (contacts), segmentation, propensity and the quality marts are not rebuilt: new
-   contact records wait for the daily refresh. This design is a targeted rebuild rather than
-   incremental models: it reuses every model unchanged (so a touched customer's features equal a
-   full rebuild's) and is correct whatever changed upstream; its cost grows with the event
-   tables, not with the batch (see bench/microbatch_bench.py);
+   contact records wait for the daily refresh (docs/microbatch.md);
 3. reassign the touched customers to the served version's segments with its persisted
    preprocessor and centroids (:mod:`python_models.segmentation.assignment`);
 4. write their assignments, the membership changes (customer_id, old/new segment, changed_at,
@@ -121,6 +120,22 @@ def dbt_selection(entities: list[str]) -> list[str]:
 # Identity resolution of contact records (and the golden records built on it) is the daily
 # refresh's job: a micro-batch keeps the resolved people as they are and only re-attributes facts.
 IDENTITY_EXCLUDE = ["source:raw.contacts+,+dim_customers", "source:raw.contacts+,+int_identity__contact_customers"]
+
+ATTRIBUTED_MODELS = tuple(f"int_features__{t}_attributed"
+                          for t in ("order_lines", "web_events", "social_interactions", "campaign_events"))
+
+
+def _attribution_updatable(build_db: Path) -> bool:
+    """Attributed fact tables are updated in place by their staged rows' lineage (load_id...); tables
+    built before they carried it (an older release) are rebuilt in full once (dbt --full-refresh)."""
+    con = duckdb.connect(str(build_db), read_only=True)
+    try:
+        listed = ", ".join(f"'{m}'" for m in ATTRIBUTED_MODELS)
+        have = con.sql("select count(distinct table_name) from information_schema.columns "
+                       f"where column_name = 'load_id' and table_name in ({listed})").fetchall()[0][0]
+    finally:
+        con.close()
+    return have == len(ATTRIBUTED_MODELS)
 
 
 def _read_model(build_db: Path, model: str) -> pd.DataFrame:
@@ -286,9 +301,11 @@ def run_micro_batch(lake_dir: str | Path | None = None, sources: str | Path | No
             raise RuntimeError(f"no build database at {paths.build_db}: run `segmart refresh` before micro-batches")
 
         t = time.perf_counter()
+        full = [] if _attribution_updatable(paths.build_db) else ["--full-refresh"]
         os.environ[LOAD_IDS_ENV] = ",".join(load_ids)
         try:
-            run_dbt([dbt_command, "--select", *dbt_selection(result.entities), "--exclude", *IDENTITY_EXCLUDE], paths)
+            run_dbt([dbt_command, "--select", *dbt_selection(result.entities), "--exclude", *IDENTITY_EXCLUDE, *full],
+                    paths)
         finally:
             os.environ.pop(LOAD_IDS_ENV, None)
         features = _read_model(paths.build_db, FEATURES_MODEL)

@@ -98,11 +98,28 @@ def test_replaying_a_batch_changes_nothing(live):
     assert store.read("live_assignments")["customer_id"].is_unique  # replaced, not appended
 
 
+ATTRIBUTED = [f"int_features__{t}_attributed" for t in ("order_lines", "web_events", "social_interactions", "campaign_events")]
+
+
+def _attributed(paths) -> dict[str, pd.DataFrame]:
+    con = duckdb.connect(str(paths.build_db), read_only=True)
+    try:
+        return {t: con.sql(f"select * from {t} order by all").df() for t in ATTRIBUTED}
+    finally:
+        con.close()
+
+
 def test_touched_features_and_assignments_equal_a_full_rebuild(live):
     work, _, first, _, _ = live
     paths = Paths.from_env(work / "lake")
-    # full rebuild of the features on the same data (identity is unchanged: no new contact resolved)
-    run_dbt(["run", "--select", "customer_features"], paths)
+    incremental = _attributed(paths)  # what two micro-batches (one replayed) left, delete+insert
+    # full rebuild of the attributed facts and the features on the same data (identity is
+    # unchanged: no new contact resolved); without the micro-batch env var they are plain tables
+    run_dbt(["run", "--select", *ATTRIBUTED, "customer_features"], paths)
+    for table, rebuilt in _attributed(paths).items():
+        assert len(rebuilt) > 0
+        pd.testing.assert_frame_equal(incremental[table], rebuilt, obj=table)
+    assert incremental["int_features__web_events_attributed"]["load_id"].isin(first.load_ids).sum() > 0
     con = duckdb.connect(str(paths.build_db), read_only=True)
     try:
         full = con.sql("select * from customer_features").df().set_index("customer_id").sort_index()

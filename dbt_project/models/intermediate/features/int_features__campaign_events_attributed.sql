@@ -2,10 +2,22 @@
 -- is_message_delivered is false for control-group sends (held out: nothing was sent) so rates
 -- are computed over messages people actually received. Events without a timestamp (a list of
 -- recipients, as in Complete Journey) take their campaign's start, so a cutoff can place them.
+-- In a micro-batch (incremental) only its rows are attributed: the identifiers campaign events
+-- use (contact records, e-mails) only change with contact records, and campaigns are not
+-- re-staged by micro-batches.
+{%- set batch_loads = env_var('SEGMART_MICROBATCH_LOAD_IDS', '') -%}
+{{ config(
+    materialized=microbatch_materialization(batch_loads),
+    incremental_strategy='delete+insert',
+    unique_key=microbatch_row_key(),
+) }}
 with
 
 events as (
     select * from {{ ref('stg_marketing__campaign_events') }}
+    {%- if is_incremental() %}
+    where {{ microbatch_new_rows(batch_loads) }}
+    {%- endif %}
 ),
 
 identifiers as (
@@ -24,6 +36,9 @@ campaigns as (
 attributed as (
     select
         events.source_system,
+        events.load_id,
+        events.source_file,
+        events.record_number,
         events.event_id,
         events.campaign_id,
         lower(events.event_type) as event_type,

@@ -2,10 +2,21 @@
 -- buyer's contact record first, else the order's e-mail) and its amount in the reporting
 -- currency. Unattributed lines stay here with customer_id null and a reason, so the coverage
 -- mart can count them.
+-- In a micro-batch (incremental) only its rows are attributed: the identifiers orders use
+-- (contact records, e-mails) only change with contact records, which micro-batches do not resolve.
+{%- set batch_loads = env_var('SEGMART_MICROBATCH_LOAD_IDS', '') -%}
+{{ config(
+    materialized=microbatch_materialization(batch_loads),
+    incremental_strategy='delete+insert',
+    unique_key=microbatch_row_key(),
+) }}
 with
 
 lines as (
     select * from {{ ref('stg_shop__order_lines') }}
+    {%- if is_incremental() %}
+    where {{ microbatch_new_rows(batch_loads) }}
+    {%- endif %}
 ),
 
 identifiers as (
@@ -21,6 +32,9 @@ fx as (
 attributed as (
     select
         lines.source_system,
+        lines.load_id,
+        lines.source_file,
+        lines.record_number,
         lines.order_id,
         lines.line_number,
         lines.ordered_at_utc,

@@ -1,9 +1,25 @@
 -- Every staged social interaction with the person behind it: the platform handle first, else
 -- the e-mail a lead form shared. Handles of nobody known stay with customer_id null and a reason.
+-- In a micro-batch (incremental) only its rows and the older rows of the handles it saw are
+-- attributed again: a new (handle, e-mail) pair can link a handle to a person or make it
+-- ambiguous, while e-mails only change with contact records, which micro-batches do not resolve.
+{%- set batch_loads = env_var('SEGMART_MICROBATCH_LOAD_IDS', '') -%}
+{{ config(
+    materialized=microbatch_materialization(batch_loads),
+    incremental_strategy='delete+insert',
+    unique_key=microbatch_row_key(),
+) }}
 with
 
 interactions as (
     select * from {{ ref('stg_social__interactions') }}
+    {%- if is_incremental() %}
+    where {{ microbatch_new_rows(batch_loads) }}
+        or lower(ltrim(trim(handle), '@')) in (
+            select lower(ltrim(trim(handle), '@')) from {{ ref('stg_social__interactions') }}
+            where {{ microbatch_new_rows(batch_loads) }}
+        )
+    {%- endif %}
 ),
 
 identifiers as (
@@ -13,6 +29,9 @@ identifiers as (
 attributed as (
     select
         interactions.source_system,
+        interactions.load_id,
+        interactions.source_file,
+        interactions.record_number,
         interactions.interaction_id,
         lower(interactions.platform) as platform,
         lower(interactions.interaction_type) as interaction_type,

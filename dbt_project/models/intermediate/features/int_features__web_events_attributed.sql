@@ -1,10 +1,26 @@
 -- Every staged web event with the person behind it: the logged-in account (user_id) first,
 -- else the cookie (anonymous_id) when the identity graph stitched it to one person.
 -- Unattributed events (bots, never-logged-in cookies) stay with customer_id null and a reason.
+-- In a micro-batch (incremental) only its rows and the older rows of the cookies it saw are
+-- attributed again: a login in the batch can stitch a cookie to a person or make it ambiguous,
+-- while account ids only change with contact records, which micro-batches do not resolve.
+{%- set batch_loads = env_var('SEGMART_MICROBATCH_LOAD_IDS', '') -%}
+{{ config(
+    materialized=microbatch_materialization(batch_loads),
+    incremental_strategy='delete+insert',
+    unique_key=microbatch_row_key(),
+) }}
 with
 
 events as (
     select * from {{ ref('stg_web__events') }}
+    {%- if is_incremental() %}
+    where {{ microbatch_new_rows(batch_loads) }}
+        or anonymous_id in (
+            select anonymous_id from {{ ref('stg_web__events') }}
+            where {{ microbatch_new_rows(batch_loads) }}
+        )
+    {%- endif %}
 ),
 
 identifiers as (
@@ -14,6 +30,9 @@ identifiers as (
 attributed as (
     select
         events.source_system,
+        events.load_id,
+        events.source_file,
+        events.record_number,
         events.event_id,
         events.session_id,
         events.event_type,
