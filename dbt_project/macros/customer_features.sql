@@ -72,7 +72,7 @@ orders as (
         source_system,
         order_id,
         min(ordered_at_utc) as ordered_at_utc,
-        sum(amount_reporting) as amount,
+        {{ money_sum('amount_reporting') }} as amount,
         min(channel) as channel
     from order_lines
     group by customer_id, source_system, order_id
@@ -82,13 +82,13 @@ order_features as (
     select
         orders.customer_id,
         count(*) as order_count,
-        sum(orders.amount) as monetary_total,
+        {{ money_sum('orders.amount') }} as monetary_total,
         min(orders.ordered_at_utc) as first_order_at,
         max(orders.ordered_at_utc) as last_order_at,
         count(*) filter (where orders.ordered_at_utc >= cutoff.cutoff_at - interval 90 day) as orders_last_90d,
         avg(case when orders.channel = 'app' then 1.0 else 0.0 end) as app_order_share,
         avg(case when orders.channel = 'marketplace' then 1.0 else 0.0 end) as marketplace_order_share,
-        coalesce(sum(orders.amount) filter (where orders.ordered_at_utc >= cutoff.cutoff_at - interval 90 day), 0)
+        coalesce({{ money_sum('orders.amount') }} filter (where orders.ordered_at_utc >= cutoff.cutoff_at - interval 90 day), 0)
             as monetary_last_90d
     from orders
     cross join cutoff
@@ -109,7 +109,7 @@ preferred_channels as (
 ),
 
 category_spend as (
-    select customer_id, coalesce(lower(category), 'unknown') as category, sum(amount_reporting) as spend
+    select customer_id, coalesce(lower(category), 'unknown') as category, {{ money_sum('amount_reporting') }} as spend
     from order_lines
     group by customer_id, coalesce(lower(category), 'unknown')
 ),
@@ -241,7 +241,7 @@ campaign_messages as (
         bool_or(events.event_type = 'open') as is_opened,
         bool_or(events.event_type = 'click') as is_clicked,
         bool_or(events.event_type = 'conversion') as is_converted,
-        sum(events.amount) filter (where events.event_type = 'conversion') as conversion_revenue,
+        {{ money_sum('events.amount') }} filter (where events.event_type = 'conversion') as conversion_revenue,
         bool_or(events.event_type = 'unsubscribe') as is_unsubscribed,
         min(events.event_at_utc) as first_event_at
     from {{ ref('int_features__campaign_events_attributed') }} as events
