@@ -79,7 +79,7 @@ def select_features(
     correlation_threshold: float = 0.95,
     rfe: bool = True,
     rfe_min_features: int = 5,
-    rfe_step: float | int = 0.1,
+    rfe_step: float | int = 0.2,
     sample_size: int = 20_000,
     cv: int = 3,
     tolerance: float = 0.002,
