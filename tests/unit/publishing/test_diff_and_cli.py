@@ -102,12 +102,14 @@ def test_unknown_version_is_one_clear_line(two_versions, monkeypatch):
 
 
 READER = textwrap.dedent("""
-    import json, sys, time
+    import json, os, sys, time
     import duckdb
     path, seconds = sys.argv[1], float(sys.argv[2])
+    stop_file = sys.argv[3] if len(sys.argv) > 3 else None  # or until this file appears
+    pause = float(sys.argv[4]) if len(sys.argv) > 4 else 0.0  # between queries, to spare the CPU
     stats = {"queries": 0, "errors": [], "incomplete": [], "versions": set()}
     deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
+    while time.monotonic() < deadline and not (stop_file and os.path.exists(stop_file)):
         try:
             con = duckdb.connect(path, read_only=True)
             try:
@@ -125,6 +127,7 @@ READER = textwrap.dedent("""
                 stats["incomplete"].append([version, expected, actual, history])
         except Exception as exc:
             stats["errors"].append(repr(exc))
+        time.sleep(pause)
     stats["versions"] = sorted(stats["versions"])
     print(json.dumps(stats))
 """)
