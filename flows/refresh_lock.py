@@ -78,7 +78,8 @@ def refresh_lock(build_db: str | Path, what: str = "segmart refresh",
     lock_file = lock_path_for(build_db)
     lock_file.parent.mkdir(parents=True, exist_ok=True, mode=0o700)  # the warehouse folder: personal data
     # "a+" never truncates: the holder's description stays readable until we own the lock.
-    fh = open(lock_file, "a+", encoding="utf-8")  # noqa: SIM115 - closed in finally
+    # Owner-only like everything else in the warehouse folder (docs/serving.md#file-modes).
+    fh = open(lock_file, "a+", encoding="utf-8", opener=lambda path, flags: os.open(path, flags, 0o600))  # noqa: SIM115
     try:
         deadline = time.monotonic() + max(wait, 0.0)
         while True:
