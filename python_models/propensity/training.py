@@ -54,17 +54,17 @@ def partial_dependence_curves(estimator, background: pd.DataFrame, features: lis
     """Average predicted probability over ``background`` rows with one feature set to each grid value
     (the feature's distinct values if few, else quantiles 2%..98%). Used for fast per-customer drivers."""
     curves = {}
-    B = background.copy()
+    n = len(background)
     for f in features:
         col = background[f].to_numpy(dtype=np.float64)
         uniq = np.unique(col)
         grid = uniq if len(uniq) <= grid_size else np.unique(np.quantile(col, np.linspace(0.02, 0.98, grid_size)))
-        vals = []
-        for v in grid:
-            B[f] = v
-            vals.append(float(estimator.predict_proba(B)[:, 1].mean()))
-        B[f] = background[f]
-        curves[f] = ([float(g) for g in grid], vals)
+        # one prediction over every grid value's copy of the background, not one per value: a forest
+        # pays its per-call overhead (tree dispatch) once per feature instead of ~20 times
+        B = pd.concat([background] * len(grid), ignore_index=True)
+        B[f] = np.repeat(grid, n)
+        p = estimator.predict_proba(B)[:, 1].reshape(len(grid), n)
+        curves[f] = ([float(g) for g in grid], [float(v) for v in p.mean(axis=1)])
     return curves
 
 
