@@ -446,7 +446,11 @@ reads this folder: only evaluation code does. Landing files are described by `..
 |---|---|---|
 {persona_rows}
 
-Full parameters: `python_models/generate/personas.py`.
+Full parameters: `python_models/generate/personas.py`. Personas differ in what the pipeline observes
+(order frequency and basket, channel and category mix, device, traffic source, social platform,
+e-mail response, recency), and are active enough that over 18 months almost every person of a
+buying persona has an order and most have an attributable web visit; `occasional_browser` people
+mostly browse (few orders) and `lapsed` people stop buying and visiting part-way through.
 
 ## Campaigns and the A/B design
 

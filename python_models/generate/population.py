@@ -184,13 +184,15 @@ def simulate_people(rng: np.random.Generator, world: World, first_idx: int, n: i
     has_platform = rng.random((n, len(PLATFORMS))) < presence
     handles = _handles(rng, world, idx, first_tok, last_tok, has_platform)
     consent = rng.random(n) < persona_param("consent_rate")[persona]
-    device_w = _gamma_rows(rng, persona_matrix("device_mix", DEVICES)[persona] * 6)
+    device_w = _gamma_rows(rng, persona_matrix("device_mix", DEVICES)[persona] * 12)
     conc = persona_param("category_concentration")[persona][:, None]
     cat_pref = _gamma_rows(rng, persona_matrix("category_mix", CATEGORIES)[persona] * conc)
     shape = persona_param("order_shape")[persona]
     order_mult = rng.gamma(shape, 1 / shape)
-    web_mult = rng.gamma(2.0, 0.5, n)
-    social_mult = rng.gamma(1.5, 1 / 1.5, n)
+    # person-to-person spread around the persona's rates: wide enough that people differ, narrow
+    # enough that a persona's behaviour still shows in 18 months of data
+    web_mult = rng.gamma(4.0, 0.25, n)
+    social_mult = rng.gamma(3.0, 1 / 3.0, n)
     spend_mult = rng.lognormal(0, 0.25, n)
     lapse_day = np.full(n, np.inf)
     for pi, p in enumerate(PERSONA_LIST):

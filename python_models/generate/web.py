@@ -94,7 +94,7 @@ def simulate_web(
     b_person = np.repeat(np.arange(n), counts)
     b_ts = sample_ts(rng, world, np.zeros(len(b_person), dtype=np.int64), np.full(len(b_person), world.days))
     late = b_ts > world.start_ts + people.lapse_day[b_person] * DAY
-    keep = ~(late & (rng.random(len(b_person)) < 0.6))
+    keep = ~(late & (rng.random(len(b_person)) < 0.85))
     b_person, b_ts = b_person[keep], b_ts[keep]
     # purchases on the web site or app
     p_order = np.flatnonzero(orders.channel != CHANNELS.index("marketplace"))
