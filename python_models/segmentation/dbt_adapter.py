@@ -47,6 +47,7 @@ VAR_MAP: dict[str, tuple[str | None, str]] = {
     "stability_fit_size": ("stability", "fit_size"),
     "vocabulary": ("profiles", "vocabulary"),
     "gates": (None, "gates"),
+    "features": (None, "features"),
 }
 
 
@@ -176,6 +177,7 @@ def segment_customers(matrix: pd.DataFrame, features: pd.DataFrame | None = None
     Fewer than MIN_CUSTOMERS customers: no segments, a failed ``min_customers`` gate."""
     X, ids = _check_matrix(matrix)
     cfg = config if config is not None else merge_config(None)
+    X = _clustering_columns(X, cfg.get("features"))
     if len(X) < MIN_CUSTOMERS:
         run = _too_few_run(len(X), cfg)
         _stamp(run, X, cfg)
@@ -185,6 +187,18 @@ def segment_customers(matrix: pd.DataFrame, features: pd.DataFrame | None = None
     _fill_original_centroids(run, raw)
     _stamp(run, X, cfg)
     return run
+
+
+def _clustering_columns(X: pd.DataFrame, wanted: list[str] | None) -> pd.DataFrame:
+    """The configured subset of the matrix (var segmentation_features); the centroids record it, so
+    reassignment takes the same columns from the same persisted preprocessor."""
+    if not wanted:
+        return X
+    unknown = [c for c in wanted if c not in X.columns]
+    if unknown:
+        raise ValueError(f"segmentation_features names columns the feature matrix does not have: {unknown}; "
+                         f"matrix columns: {list(X.columns)}")
+    return X[list(dict.fromkeys(wanted))]
 
 
 def _stamp(run: SegmentationRun, X: pd.DataFrame, cfg: dict[str, Any]) -> None:

@@ -43,6 +43,8 @@ DEFAULT_CONFIG: dict[str, Any] = {
     "feature_tests": {"sample_size": 100_000, "alpha": 0.01},
     "profiles": {"vocabulary": {}, "min_effect": 0.3, "top_n": 5},
     "gates": dict(DEFAULT_GATES),
+    # matrix columns to cluster on (None = all); the rest stay in the matrix for other uses
+    "features": None,
 }
 
 

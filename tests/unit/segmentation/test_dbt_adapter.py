@@ -1,5 +1,7 @@
 """The adapter the dbt Python models call: frames + dbt vars in, warehouse tables out, persisted run."""
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -148,3 +150,16 @@ def test_too_few_customers_give_typed_empty_tables_and_a_failed_gate(tmp_path, p
         out = ad.run_table(tmp_path, m, name)
         assert "run_id" in out.columns, name
     assert not ad.run_table(tmp_path, m, "run")["gates_passed"].item()
+
+
+def test_segmentation_features_var_clusters_on_a_subset(personas, tmp_path):
+    raw, _, matrix = personas
+    subset = [c for c in matrix.columns if c != "customer_id"][:5]
+    cfg = ad.config_from_vars({**SMALL, "compare_candidates": ["kmeans"], "features": subset})
+    run = ad.segment_customers(matrix, None, cfg)
+    assert run.metrics["feature_names"] == subset
+    assert set(ad.output_table(run, "centroids")["feature"]) == set(subset)
+    ad.save_run(run, tmp_path)
+    assert json.loads((tmp_path / ad.CENTROIDS_FILE).read_text())["features"] == subset
+    with pytest.raises(ValueError, match="does not have: \\['nope'\\]"):
+        ad.segment_customers(matrix, None, ad.config_from_vars({**SMALL, "features": ["nope"]}))
