@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 from pathlib import Path
 
@@ -12,6 +13,8 @@ import pytest
 from python_models.lake import ingest
 from python_models.lake.raw_zone import DataFileWriter, raw_parquet_options
 from python_models.lake.readers import _as_text, _flatten, _uniform_text_columns
+
+ingest_module = importlib.import_module("python_models.lake.ingest")  # the package exports a function of that name
 
 SOCIAL_YML = (
     "sources:\n  - name: social\n    entity: social_interactions\n    format: json\n    records_path: data\n"
@@ -97,3 +100,13 @@ def test_raw_files_keep_dictionaries_and_statistics_only_where_they_pay(tmp_path
     column_meta = pq.ParquetFile(Path(tmp_path / "x.parquet")).metadata.row_group(0)
     stats = {column_meta.column(i).path_in_schema: column_meta.column(i).is_stats_set for i in range(3)}
     assert stats == {"event_id": False, "event_type": False, "_record_number": True}
+
+
+def test_large_landings_are_hashed_in_parallel_with_the_same_digests_in_landing_order(tmp_path, monkeypatch):
+    paths = []
+    for i, size in enumerate([10, 3_000_000, 0, 70_000]):
+        paths.append(tmp_path / f"f{i}.csv")
+        paths[-1].write_bytes(bytes(range(256)) * (size // 256) + str(i).encode())
+    monkeypatch.setattr(ingest_module, "PARALLEL_HASH_BYTES", 0)
+    monkeypatch.setenv("SEGMART_INGEST_WORKERS", "2")
+    assert ingest_module._hash_all(paths) == [ingest_module.sha256_of(p) for p in paths]
