@@ -93,8 +93,8 @@ def bench(people: int, workdir: Path, seed: int, keep: bool = False, stages=("ge
     result: dict = {"people": people, "stages": [s for s in STAGES if s in stages or s == "ingest"]}
     keep = keep or "generate" not in stages  # a lake this run did not generate is not this run's to delete
     if keep and (lake / "sources.yml").exists():
-        result["generate"] = (float("nan"), 0, float("nan"), float("nan"))  # reused from an earlier run
-        result["stages"] = ["generate", *result["stages"]] if "generate" not in result["stages"] else result["stages"]
+        if "generate" in stages:
+            result["generate"] = (float("nan"), 0, float("nan"), float("nan"))  # reused from an earlier run
     elif "generate" in stages:
         shutil.rmtree(lake, ignore_errors=True)
         result["generate"] = run_stage(
