@@ -8,7 +8,7 @@ import json
 import multiprocessing
 import os
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -234,16 +234,17 @@ def _ingest_locked(lake_dir, specs: list[SourceSpec], load_id: str, on_file) -> 
     return report
 
 
-PARALLEL_HASH_BYTES = 512 << 20
+PARALLEL_HASH_BYTES = 256 << 20
 
 
 def _hash_all(paths: list[Path]) -> list[str]:
     """sha256 of every landed file, in order; large landings are hashed on several cores (at 1M people,
-    8.5 GB hashed by one process kept the other core idle before any file could be read)."""
+    8.5 GB hashed by one thread kept the other core idle before any file could be read). Threads, not
+    processes: hashlib releases the GIL on large buffers, and threads cost no interpreter start-up."""
     workers = min(ingest_workers(), len(paths))
     if workers < 2 or sum(p.stat().st_size for p in paths) < PARALLEL_HASH_BYTES:
         return [sha256_of(p) for p in paths]
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+    with ThreadPoolExecutor(workers) as pool:
         # biggest first, so one large file does not finish alone at the end
         order = sorted(range(len(paths)), key=lambda i: -paths[i].stat().st_size)
         digests = dict(zip(order, pool.map(sha256_of, [paths[i] for i in order]), strict=True))
