@@ -144,9 +144,11 @@ def _attribution_updatable(build_db: Path) -> bool:
 
 
 def _read_model(build_db: Path, model: str) -> pd.DataFrame:
+    """Rows in customer order: a table's scan order is not stable, and a replayed batch must write
+    the very same live rows."""
     con = duckdb.connect(str(build_db), read_only=True)
     try:
-        return con.sql(f"select * from {model}").df()
+        return con.sql(f"select * from {model} order by customer_id").df()
     finally:
         con.close()
 
