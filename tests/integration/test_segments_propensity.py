@@ -58,10 +58,10 @@ def test_segments_follow_the_true_personas(demo_build, con, person_of):
                                        person_of)
     persona = {r["person_id"]: r["persona"] for r in demo_build.truth_rows("people.csv")}
     ari = adjusted_rand_score(members["person_id"].map(persona), members["segment_id"])
-    # Measured 0.18-0.21 on this lake. The 0.85 is out of reach for these features: a
-    # supervised gradient-boosting classifier predicting the persona from the same matrix only
-    # reaches ARI 0.53 (3-fold CV). The bound still fails a segmentation unrelated to personas (ARI ~0).
-    assert ari > 0.1, ari
+    # Measured 0.54 on this lake (k=5: family_home and lapsed share segments with others). The
+    # issue's 0.85 is not reached: a supervised classifier on the same matrix reaches ~0.87 (10k
+    # demo), k-means with every matrix column weighted alike does not (bench/RESULTS.md).
+    assert ari > 0.4, ari
 
 
 def test_membership_reasons_and_centroids_agree(demo_build, con, monkeypatch):
