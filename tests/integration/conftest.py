@@ -26,13 +26,10 @@ DEMO_SEED = 7
 # Small ML search spaces so the shared build stays fast; the defaults are for real runs.
 DEMO_VARS = {
     "segmentation_k_range": [2, 8],  # [3, 8] picks k=5 on the current matrix, whose smallest segment is unstable
-    "segmentation_compare_candidates": ["kmeans", "dbscan", "ward"],
-    "segmentation_compare_sample_size": 1500,
     "segmentation_ward_sample_size": 1000,
     "segmentation_stability_runs": 5,
     "segmentation_embedding_sample": 300,
     "propensity_candidates": ["logistic_regression", "hist_gradient_boosting"],
-    "propensity_search_iterations": 3,
     "propensity_rfe": False,
 }
 
