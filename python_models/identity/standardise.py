@@ -406,7 +406,8 @@ def normalise_postcode(value: object) -> str | None:
     if text is None:
         return None
     text = text.replace(" ", "")
-    if not text or len(set(text)) == 1 and text[0] == "0":
+    # joining 'n o' gives 'no', a junk token: idempotence needs the junk check after the join too
+    if not text or len(set(text)) == 1 and text[0] == "0" or text in JUNK_TOKENS:
         return None
     return text
 
