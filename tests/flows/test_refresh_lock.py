@@ -107,3 +107,27 @@ def test_a_rollback_queued_behind_a_refresh_runs_once_the_refresh_ends(tmp_path,
     assert released.is_set()
     assert "is writing" not in result.output
     assert result.exit_code != 0 and "version" in result.output.lower(), result.output
+
+
+@pytest.mark.dbt
+def test_two_segmart_processes_started_together_never_both_write(tmp_path):
+    """Real processes, not threads: each `segmart build` takes the lock before dbt starts."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    segmart = Path(sys.executable).with_name("segmart")
+    env = {**os.environ, "SEGMART_DB_PATH": str(tmp_path / "w" / "build.duckdb"),
+           "SEGMART_WAREHOUSE_DIR": str(tmp_path / "w"), "SEGMART_LAKE_DIR": str(tmp_path / "lake"),
+           "DBT_TARGET_PATH": str(tmp_path / "target"), "DBT_LOG_PATH": str(tmp_path / "logs"),
+           "DBT_INDIRECT_SELECTION": "cautious"}
+    # one seed, without tests that read other models: it needs no raw zone, and dbt's start-up alone holds the lock for seconds
+    command = [str(segmart), "build", "--select", "country_codes"]
+    procs = [subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+             for _ in range(2)]
+    outputs = [p.communicate(timeout=300)[0] for p in procs]
+    codes = sorted(p.returncode for p in procs)
+    assert codes[0] == 0 and codes[1] != 0, outputs
+    refused = outputs[[p.returncode for p in procs].index(codes[1])]
+    assert "segmart build (pid" in refused and "is writing build.duckdb" in refused, refused
