@@ -25,6 +25,8 @@ import joblib
 import numpy as np
 import pandas as pd
 
+from python_models.var_settings import settings_from_vars
+
 if TYPE_CHECKING:
     from python_models.propensity.training import PropensityModel
 
@@ -54,13 +56,7 @@ class LabelledDataError(ValueError):
 
 
 def config_from_vars(values: dict[str, Any] | str | None) -> dict[str, Any]:
-    if isinstance(values, str):
-        values = json.loads(values) if values.strip() else {}
-    values = {k: v for k, v in (values or {}).items() if v is not None}
-    unknown = sorted(set(values) - set(DEFAULT_CONFIG))
-    if unknown:
-        raise ValueError(f"unknown labelled propensity settings {unknown}; known: {sorted(DEFAULT_CONFIG)}")
-    return {**DEFAULT_CONFIG, **values}
+    return {**DEFAULT_CONFIG, **settings_from_vars(values, DEFAULT_CONFIG, "labelled propensity")}
 
 
 def _name_list(values: pd.Series) -> list[str]:

@@ -29,6 +29,7 @@ from python_models.propensity.registry import registry_frame, save_model
 from python_models.propensity.scoring import score_customers
 from python_models.propensity.timesplit import LeakageError
 from python_models.propensity.training import PropensityModel, PropensityTrainer
+from python_models.var_settings import settings_from_vars
 
 RUN_FILE = "run.joblib"
 GATE_AREA = "propensity"
@@ -51,13 +52,7 @@ DEFAULT_CONFIG: dict[str, Any] = {
 
 
 def config_from_vars(values: dict[str, Any] | str | None) -> dict[str, Any]:
-    if isinstance(values, str):
-        values = json.loads(values) if values.strip() else {}
-    values = {k: v for k, v in (values or {}).items() if v is not None}
-    unknown = sorted(set(values) - set(DEFAULT_CONFIG))
-    if unknown:
-        raise ValueError(f"unknown propensity settings {unknown}; known: {sorted(DEFAULT_CONFIG)}")
-    return {**DEFAULT_CONFIG, **values}
+    return {**DEFAULT_CONFIG, **settings_from_vars(values, DEFAULT_CONFIG, "propensity")}
 
 
 @dataclass

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from python_models.segmentation.pipeline import SegmentationRun, merge_config, run_segmentation
+from python_models.var_settings import settings_from_vars
 
 RUN_FILE = "run.joblib"
 CENTROIDS_FILE = "centroids.json"
@@ -54,12 +55,7 @@ VAR_MAP: dict[str, tuple[str | None, str]] = {
 def config_from_vars(values: dict[str, Any] | str | None) -> dict[str, Any]:
     """Pipeline config from the flat dbt-var dict (or its JSON). ``None`` values keep the defaults;
     the k range also applies to Ward so both algorithms search the same k."""
-    if isinstance(values, str):
-        values = json.loads(values) if values.strip() else {}
-    values = {k: v for k, v in (values or {}).items() if v is not None}
-    unknown = sorted(set(values) - set(VAR_MAP))
-    if unknown:
-        raise ValueError(f"unknown segmentation settings {unknown}; known: {sorted(VAR_MAP)}")
+    values = settings_from_vars(values, VAR_MAP, "segmentation")
     overrides: dict[str, Any] = {}
     for name, value in values.items():
         section, key = VAR_MAP[name]
