@@ -65,6 +65,11 @@ def run_dbt(args: list[str], paths: Paths | None = None, raise_on_failure: bool 
 
     paths = paths or Paths.from_env()
     paths.export_env()
+    if (paths.lake_dir / "raw").is_dir():
+        from python_models.lake.raw_zone import RawZone
+
+        # a lake ingested before an entity was added to the contracts has no folder for it yet
+        RawZone(paths.lake_dir).ensure_schema_files()
     # dbt's per-node log lines drown the summary below; SEGMART_DBT_VERBOSE=1 brings them back
     quiet = [] if os.environ.get("SEGMART_DBT_VERBOSE") else ["--quiet"]
     command = [

@@ -25,6 +25,7 @@
             'event_at', 'variant', 'amount'],
         'partner_enrichment': ['postcode', 'country', 'income_band', 'urbanity', 'population'],
         'labelled_records': ['record_id', 'outcome', 'excluded_attributes', 'categorical_attributes'],
+        'known_segments': ['record_id', 'customer_system', 'customer_ref', 'email', 'known_segment'],
     } -%}
     {{ return(columns[entity]) }}
 {%- endmacro %}

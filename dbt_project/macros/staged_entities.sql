@@ -9,5 +9,6 @@
         {'entity': 'campaign_events', 'base': 'base_marketing__campaign_events', 'stg': 'stg_marketing__campaign_events'},
         {'entity': 'partner_enrichment', 'base': 'base_partner__postcode_enrichments', 'stg': 'stg_partner__postcode_enrichments'},
         {'entity': 'labelled_records', 'base': 'base_labelled__records', 'stg': 'stg_labelled__records'},
+        {'entity': 'known_segments', 'base': 'base_segments__known_segments', 'stg': 'stg_segments__known_segments'},
     ]) }}
 {%- endmacro %}
