@@ -24,6 +24,19 @@ from python_models.segmentation._util import native_threads
 MODELS = ("hist_gradient_boosting", "random_forest")
 
 
+def chance_baselines(y_train, y_test, classes) -> dict[str, float]:
+    """What knowing only the class distribution achieves on the test rows, to read the metrics against:
+    ``majority_accuracy`` (always the most frequent training segment) and ``chance_macro_f1``, the
+    expected macro F1 of guessing each segment with its training share (per segment
+    2 p q / (p + q), p its test share, q its training share)."""
+    y_train, y_test = np.asarray(y_train), np.asarray(y_test)
+    q = np.array([np.mean(y_train == c) for c in classes])
+    p = np.array([np.mean(y_test == c) for c in classes])
+    f1 = np.divide(2 * p * q, p + q, out=np.zeros_like(p), where=(p + q) > 0)
+    return {"majority_accuracy": float(np.mean(y_test == classes[int(np.argmax(q))])),
+            "chance_macro_f1": float(f1.mean())}
+
+
 class SupervisedSegmenter(ClassifierMixin, BaseEstimator):
     """Assign segments by predicted behaviour from labelled examples.
 
@@ -57,8 +70,11 @@ class SupervisedSegmenter(ClassifierMixin, BaseEstimator):
 
     def fit(self, X, y):
         y = np.asarray(y)
-        Xtr, Xte, ytr, yte = train_test_split(X, y, test_size=self.test_size, stratify=y,
-                                              random_state=self.random_state)
+        rows = np.arange(len(y))
+        tr, te = train_test_split(rows, test_size=self.test_size, stratify=y, random_state=self.random_state)
+        Xtr, Xte = (X.iloc[tr], X.iloc[te]) if isinstance(X, pd.DataFrame) else (X[tr], X[te])
+        ytr, yte = y[tr], y[te]
+        self.test_index_ = np.sort(te)
         with native_threads(len(y)):
             est = self._make().fit(Xtr, ytr)
             pred = est.predict(Xte)
@@ -72,6 +88,7 @@ class SupervisedSegmenter(ClassifierMixin, BaseEstimator):
             "weighted_f1": float(f1_score(yte, pred, average="weighted")),
         }
         classes = np.unique(y)
+        self.metrics_.update(chance_baselines(ytr, yte, classes))
         prec, rec, f1, sup = precision_recall_fscore_support(yte, pred, labels=classes, zero_division=0)
         self.report_ = pd.DataFrame({"segment": classes, "precision": prec, "recall": rec, "f1": f1,
                                      "support": sup})
