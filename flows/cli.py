@@ -129,7 +129,9 @@ def _echo_file(outcome) -> None:
 @main.command()
 @lake_option
 @click.option("--select", "-s", multiple=True, help="dbt node selection (repeatable).")
-def build(lake_dir: Path | None, select: tuple[str, ...]) -> None:
+@click.option("--vars-file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="YAML mapping of dbt vars, e.g. examples/byo/complete_journey/vars.yml.")
+def build(lake_dir: Path | None, select: tuple[str, ...], vars_file: Path | None) -> None:
     """Run `dbt build` on the raw zone (staging, quality marts, tests)."""
     from flows.cli_progress import spinner
     from flows.dbt_runner import run_dbt
@@ -137,7 +139,10 @@ def build(lake_dir: Path | None, select: tuple[str, ...]) -> None:
 
     paths = Paths.from_env(lake_dir)
     args = ["build"] + (["--select", *select] if select else [])
-    with refresh_lock(paths.build_db, "segmart build"), spinner("dbt " + " ".join(args)):
+    label = "dbt " + " ".join(args) + (f" --vars-file {vars_file}" if vars_file else "")
+    if vars_file:
+        args += ["--vars", vars_file.read_text(encoding="utf-8")]
+    with refresh_lock(paths.build_db, "segmart build"), spinner(label):
         run = run_dbt(args, paths)
     click.echo(run.summary())
 
