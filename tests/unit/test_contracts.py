@@ -37,3 +37,25 @@ def test_query_refuses_writes(tmp_path, monkeypatch):
     assert result.exit_code != 0 and "read-only" in result.output
     ok = CliRunner().invoke(main, ["query", "--build", "select 41 + 1 as answer"])
     assert ok.exit_code == 0 and "42" in ok.output
+
+
+def test_build_passes_a_vars_file_to_dbt(tmp_path, monkeypatch):
+    import yaml
+
+    from flows import dbt_runner
+
+    seen = {}
+
+    def fake_run_dbt(args, paths=None, raise_on_failure=True):
+        seen["args"] = args
+        return dbt_runner.DbtRun(command=args, success=True)
+
+    monkeypatch.setattr(dbt_runner, "run_dbt", fake_run_dbt)
+    monkeypatch.setenv("SEGMART_DB_PATH", str(tmp_path / "w.duckdb"))
+    vars_file = REPO_ROOT / "examples" / "byo" / "complete_journey" / "vars.yml"
+    result = CliRunner().invoke(main, ["build", "--lake", str(tmp_path), "--vars-file", str(vars_file)])
+    assert result.exit_code == 0, result.output
+    args = seen["args"]
+    assert args[:2] == ["build", "--vars"]
+    assert yaml.safe_load(args[2]) == yaml.safe_load(vars_file.read_text())
+    assert yaml.safe_load(args[2])["segmentation_k_range"] == [2, 6]
