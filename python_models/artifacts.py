@@ -30,3 +30,20 @@ def artifacts_dir() -> Path:
     # fitted models may embed customer data, so enforce owner-only here.
     path.chmod(0o700)
     return path
+
+
+def load_run_of(path: str | Path, relation, what: str, producer: str):
+    """The run persisted at ``path`` by the dbt model ``producer``, refused unless its ``run_id`` is the one
+    in ``relation`` (that model's table in this build): a partial build must not mix two runs. An empty
+    table carries no run_id, so any persisted run is accepted then."""
+    import joblib
+
+    first = relation.project("run_id").limit(1).fetchall()
+    expected = first[0][0] if first else None
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"no persisted {what} run at {path}: build {producer}")
+    run = joblib.load(path)
+    if expected is not None and run.run_id != expected:
+        raise RuntimeError(f"persisted {what} run {run.run_id} is not the run {expected} of {producer}: rebuild it")
+    return run

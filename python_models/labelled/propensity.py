@@ -269,13 +269,8 @@ def save_run(run: LabelledRun, directory: str | Path) -> Path:
 
 def run_table(directory: str | Path, scores_relation, name: str) -> pd.DataFrame:
     """Table ``name`` of the run persisted by int_labelled__propensity_scores in this build."""
-    first = scores_relation.project("run_id").limit(1).fetchall()
-    expected = first[0][0] if first else None
-    path = Path(directory) / RUN_FILE
-    if not path.exists():
-        raise FileNotFoundError(f"no persisted labelled propensity run at {path}: build int_labelled__propensity_scores")
-    run = joblib.load(path)
-    if expected is not None and run.run_id != expected:
-        raise RuntimeError(f"persisted labelled propensity run {run.run_id} is not the run {expected} of "
-                           "int_labelled__propensity_scores: rebuild it")
+    from python_models.artifacts import load_run_of
+
+    run = load_run_of(Path(directory) / RUN_FILE, scores_relation, "labelled propensity",
+                      "int_labelled__propensity_scores")
     return TABLES[name](run)

@@ -185,14 +185,8 @@ def save_run(run: SupervisedRun, directory: str | Path) -> Path:
 
 def run_table(directory: str | Path, membership_relation, name: str) -> pd.DataFrame:
     """Table ``name`` of the run persisted by int_segments__supervised_membership in this build."""
-    first = membership_relation.project("run_id").limit(1).fetchall()
-    expected = first[0][0] if first else None
-    path = Path(directory) / RUN_FILE
-    if not path.exists():
-        raise FileNotFoundError(f"no persisted supervised segmentation run at {path}: "
-                                "build int_segments__supervised_membership")
-    run = joblib.load(path)
-    if expected is not None and run.run_id != expected:
-        raise RuntimeError(f"persisted supervised segmentation run {run.run_id} is not the run {expected} of "
-                           "int_segments__supervised_membership: rebuild it")
+    from python_models.artifacts import load_run_of
+
+    run = load_run_of(Path(directory) / RUN_FILE, membership_relation, "supervised segmentation",
+                      "int_segments__supervised_membership")
     return TABLES[name](run)
