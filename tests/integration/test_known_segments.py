@@ -26,15 +26,14 @@ from tests.integration.conftest import DEMO_VARS
 pytestmark = pytest.mark.dbt
 
 SOURCE = "marketer_segments"
-SOURCES_YML = f"""version: 1
-sources:
-  - name: {SOURCE}
+SOURCE_ENTRY = f"""  - name: {SOURCE}
     entity: known_segments
     path: landing/{SOURCE}
     pattern: "*.csv"
     columns: {{customer_ref: contact_id, email: email, known_segment: segment}}
     constants: {{customer_system: crm}}
 """
+SOURCES_YML = "version: 1\nsources:\n" + SOURCE_ENTRY
 MARTS = ("supervised_segment_membership", "supervised_segment_evaluation", "supervised_segment_confusion",
          "known_segment_labels")
 
