@@ -51,11 +51,12 @@
 
 {#-
   Staging body shared by every stg_ model: the base rows without a quarantine reason, minus
-  the exact duplicates. Produces the CTEs `duplicates` and `deduplicated`.
+  the exact duplicates found by the base model's `<base>_exact_duplicates` table. Produces the CTEs
+  `duplicates` and `deduplicated`.
 -#}
 {% macro deduplicated_ctes(base_model) -%}
 duplicates as (
-    {{ exact_duplicates(passed_rows(base_model)) }}
+    select * from {{ ref(base_model ~ '_exact_duplicates') }}
 ),
 
 deduplicated as (

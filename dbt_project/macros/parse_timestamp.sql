@@ -58,6 +58,12 @@
     {%- set mdy = _datetime_formats(var('date_formats_mdy')) + ts['other'] -%}
     (case
         when {{ expr }} is null then null
+        -- fast path (no regex) for the machine form 2024-03-01T10:00:00Z that most events use; a
+        -- value of that shape that does not cast falls through to the general rules below
+        when
+            length({{ expr }}) = 20 and suffix({{ expr }}, 'Z') and {{ expr }}[11] = 'T'
+            and try_cast({{ expr }} as timestamptz) is not null
+            then timezone('UTC', try_cast({{ expr }} as timestamptz))
         when regexp_matches({{ expr }}, '\d:\d\d(:\d\d([.,]\d+)?)?\s*([zZ]|[+-]\d\d(:?\d\d)?|UTC|GMT)$')
             then timezone('UTC', coalesce(
                 try_cast(regexp_replace({{ expr }}, '\s+([+-]\d\d(:?\d\d)?)$', '\1') as timestamptz),

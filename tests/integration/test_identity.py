@@ -29,7 +29,7 @@ pytestmark = pytest.mark.dbt
 
 IDENTITY_SELECTION = [
     # only contacts were landed: the manifest and contact staging, then everything identity
-    "--select", "stg_lake__manifest_files", "base_crm__contacts", "stg_crm__contacts",
+    "--select", "stg_lake__manifest_files", "base_crm__contacts", "base_crm__contacts_exact_duplicates", "stg_crm__contacts",
     "path:models/intermediate/identity", "path:models/marts/identity", "path:models/marts/customers",
     # tests of other areas that merely reference dim_customers stay out
     "--indirect-selection", "cautious",

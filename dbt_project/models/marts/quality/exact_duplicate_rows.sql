@@ -7,7 +7,7 @@ with
 
 {% for e in staged_entities() -%}
 {{ e.entity }}_duplicates as (
-    {{ exact_duplicates(passed_rows(e.base)) }}
+    select * from {{ ref(e.base ~ '_exact_duplicates') }}
 ),
 
 {% endfor -%}
