@@ -14,7 +14,7 @@ from python_models.segmentation.known_segments import (
 from python_models.segmentation.supervised import chance_baselines
 from python_models.segmentation.synthetic import make_personas
 
-FAST = {"params": {"max_iter": 40}}
+FAST = {"params": {"max_iter": 15}}
 
 
 @pytest.fixture(scope="module")
@@ -30,10 +30,16 @@ def _labels(truth: pd.Series, fraction: float, seed: int = 0, source: str = "sur
     return pd.DataFrame({"source_system": source, "customer_id": picked.index, "known_segment": picked.to_numpy()})
 
 
-def test_learns_known_segments_and_scores_every_customer(customers):
+@pytest.fixture(scope="module")
+def trained(customers):
     matrix, truth = customers
     labels = _labels(truth, 0.3)
-    run = train_known_segments(labels, matrix, FAST)
+    return labels, train_known_segments(labels, matrix, FAST)
+
+
+def test_learns_known_segments_and_scores_every_customer(customers, trained):
+    matrix, truth = customers
+    labels, run = trained
     members = membership_table(run)
     assert len(members) == len(matrix) and members["customer_id"].is_unique
     assert set(members["split"]) == {"train", "test", "unlabelled"}
@@ -98,9 +104,8 @@ def test_no_labels_gives_typed_empty_tables_without_the_matrix(tmp_path):
     assert run_table(tmp_path, EmptyRelation(), "evaluation").empty
 
 
-def test_read_back_refuses_another_run(customers, tmp_path):
-    matrix, truth = customers
-    run = train_known_segments(_labels(truth, 0.2), matrix, FAST)
+def test_read_back_refuses_another_run(trained, tmp_path):
+    _, run = trained
     save_run(run, tmp_path)
     assert (tmp_path / "survey" / "model.joblib").exists()
 
