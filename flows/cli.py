@@ -54,6 +54,10 @@ sources_option = click.option(
     "--sources", type=click.Path(dir_okay=False, path_type=Path), default=None,
     help="Sources file describing the landed files. Default: <lake>/sources.yml.",
 )
+vars_file_option = click.option(
+    "--vars-file", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+    help="YAML mapping of dbt vars for the build, e.g. examples/byo/complete_journey/vars.yml.",
+)
 
 
 @main.command()
@@ -129,8 +133,7 @@ def _echo_file(outcome) -> None:
 @main.command()
 @lake_option
 @click.option("--select", "-s", multiple=True, help="dbt node selection (repeatable).")
-@click.option("--vars-file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="YAML mapping of dbt vars, e.g. examples/byo/complete_journey/vars.yml.")
+@vars_file_option
 def build(lake_dir: Path | None, select: tuple[str, ...], vars_file: Path | None) -> None:
     """Run `dbt build` on the raw zone (staging, quality marts, tests)."""
     from flows.cli_progress import spinner
@@ -153,18 +156,23 @@ def build(lake_dir: Path | None, select: tuple[str, ...], vars_file: Path | None
 @lake_option
 @sources_option
 @wait_option
-def refresh(lake_dir: Path | None, sources: Path | None, wait_seconds: float | None) -> None:
+@vars_file_option
+def refresh(lake_dir: Path | None, sources: Path | None, wait_seconds: float | None,
+            vars_file: Path | None) -> None:
     """Ingest, then dbt build, as one Prefect flow run."""
-    _refresh(Paths.from_env(lake_dir), sources, wait_seconds)
+    import yaml
+
+    dbt_vars = yaml.safe_load(vars_file.read_text(encoding="utf-8")) if vars_file else None
+    _refresh(Paths.from_env(lake_dir), sources, wait_seconds, dbt_vars)
 
 
-def _refresh(paths: Paths, sources: Path | None, wait_seconds: float | None = None):
+def _refresh(paths: Paths, sources: Path | None, wait_seconds: float | None = None, dbt_vars: dict | None = None):
     from flows.cli_progress import spinner
     from flows.refresh_flow import refresh_flow
     from flows.refresh_lock import refresh_lock
 
     with refresh_lock(paths.build_db, "segmart refresh", wait_seconds), spinner("refresh (Prefect flow)"):
-        result = refresh_flow(str(paths.lake_dir), str(sources) if sources else None)
+        result = refresh_flow(str(paths.lake_dir), str(sources) if sources else None, dbt_vars=dbt_vars)
     click.echo(result.ingest.summary())
     click.echo(result.dbt.summary())
     if result.publish is not None:

@@ -59,3 +59,25 @@ def test_build_passes_a_vars_file_to_dbt(tmp_path, monkeypatch):
     assert args[:2] == ["build", "--vars"]
     assert yaml.safe_load(args[2]) == yaml.safe_load(vars_file.read_text())
     assert yaml.safe_load(args[2])["segmentation_k_range"] == [2, 6]
+
+
+def test_refresh_passes_a_vars_file_to_the_flow(tmp_path, monkeypatch):
+    import types
+
+    import yaml
+
+    from flows import refresh_flow
+
+    seen = {}
+
+    def fake_flow(lake_dir, sources=None, publish=True, dbt_vars=None):
+        seen["dbt_vars"] = dbt_vars
+        done = types.SimpleNamespace(summary=lambda: "ok")
+        return types.SimpleNamespace(ingest=done, dbt=done, publish=None, seconds={})
+
+    monkeypatch.setattr(refresh_flow, "refresh_flow", fake_flow)
+    monkeypatch.setenv("SEGMART_DB_PATH", str(tmp_path / "w.duckdb"))
+    vars_file = REPO_ROOT / "examples" / "byo" / "complete_journey" / "vars.yml"
+    result = CliRunner().invoke(main, ["refresh", "--lake", str(tmp_path), "--vars-file", str(vars_file)])
+    assert result.exit_code == 0, result.output
+    assert seen["dbt_vars"] == yaml.safe_load(vars_file.read_text())
