@@ -5,16 +5,15 @@
 {%- endmacro %}
 
 {#- Trimmed text (spaces, tabs, new lines, no-break spaces at either end); empty string becomes
-    NULL. Fast path: most values have no edge whitespace, and checking both ends is ~2x cheaper
-    than trimming every value (this runs on every column of tens of millions of rows). -#}
+    NULL. Fast path: most values have no edge whitespace, and checking the code points of both ends
+    is cheaper than trimming every value (this runs on every column of tens of millions of rows):
+    ten prefix()/suffix() tests cost ~1.4x these two code-point tests at 1M people. reverse() keeps
+    grapheme clusters whole; a trailing CR LF is one cluster, and it starts with CR. -#}
 {% macro clean_text(expr) -%}
     case
         when
-            prefix({{ expr }}, ' ') or suffix({{ expr }}, ' ')
-            or prefix({{ expr }}, chr(9)) or suffix({{ expr }}, chr(9))
-            or prefix({{ expr }}, chr(10)) or suffix({{ expr }}, chr(10))
-            or prefix({{ expr }}, chr(13)) or suffix({{ expr }}, chr(13))
-            or prefix({{ expr }}, chr(160)) or suffix({{ expr }}, chr(160))
+            ascii({{ expr }}) in (32, 9, 10, 13, 160)
+            or ascii(reverse({{ expr }})) in (32, 9, 10, 13, 160)
             then nullif(trim({{ expr }}, {{ whitespace_chars() }}), '')
         else nullif({{ expr }}, '')
     end
