@@ -20,26 +20,31 @@ from sklearn.metrics import adjusted_rand_score, roc_auc_score
 from sklearn.model_selection import cross_val_predict
 
 
+def truth(lake: str | Path, name: str) -> str:
+    return f"read_csv('{Path(lake) / 'ground_truth' / name}', all_varchar=true)"
+
+
+def customer_people(con: duckdb.DuckDBPyConnection, lake: str | Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(customer_id -> the true person most of its contact records belong to, person_id -> persona)."""
+    person = con.sql(f"""
+        with votes as (
+            select c.customer_id, r.person_id, count(*) as n
+            from int_identity__contact_customers c
+            join {truth(lake, 'contact_records.csv')} r using (source_system, source_record_id)
+            group by 1, 2)
+        select customer_id, arg_max(person_id, n) as person_id from votes group by 1""").df()
+    persona = con.sql(f"select person_id, persona from {truth(lake, 'people.csv')}").df()
+    return person, persona
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--db", required=True)
     ap.add_argument("--lake", required=True)
     a = ap.parse_args()
-    gt = Path(a.lake) / "ground_truth"
     con = duckdb.connect(a.db, read_only=True)
-
-    def truth(name: str) -> str:
-        return f"read_csv('{gt / name}', all_varchar=true)"
-
-    person = con.sql(f"""
-        with votes as (
-            select c.customer_id, r.person_id, count(*) as n
-            from int_identity__contact_customers c
-            join {truth('contact_records.csv')} r using (source_system, source_record_id)
-            group by 1, 2)
-        select customer_id, arg_max(person_id, n) as person_id from votes group by 1""").df()
-    persona = con.sql(f"select person_id, persona from {truth('people.csv')}").df()
-    future = con.sql(f"select person_id, purchased_30d::int as y from {truth('future_summary.csv')}").df()
+    person, persona = customer_people(con, a.lake)
+    future = con.sql(f"select person_id, purchased_30d::int as y from {truth(a.lake, 'future_summary.csv')}").df()
 
     seg = (con.sql("select customer_id, segment_id from segment_membership").df()
            .merge(person, on="customer_id").merge(persona, on="person_id").drop_duplicates("person_id"))
