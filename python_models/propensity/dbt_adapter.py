@@ -2,8 +2,8 @@
 
 ``train_and_score`` takes the features as of the training cutoff, the labels observed in the window
 after it, the features as of the scoring cutoff and a config (dbt vars); per target it trains with
-:class:`PropensityTrainer` (search on a subsample, final fit on all rows), scores every customer and
-returns the scores. :func:`save_models` persists each model under ``<dir>/<target>/`` and a run file;
+:class:`PropensityTrainer` (search on a subsample, final fit on at most ``final_fit_max_rows``
+training rows), scores every customer and returns the scores. :func:`save_models` persists each model under ``<dir>/<target>/`` and a run file;
 the other propensity tables are read back by :func:`run_table`, which checks the run id.
 
 Leakage is refused here as well as prevented upstream: the training features must be as of a cutoff
@@ -42,6 +42,7 @@ DEFAULT_CONFIG: dict[str, Any] = {
     "search_iterations": None,  # caps n_iter of the randomized searches (None: each candidate's own)
     "search_sample_size": 30_000,
     "selection_sample_size": 20_000,
+    "final_fit_max_rows": 250_000,
     "cv": 3,
     "rfe": True,
     "n_drivers": 3,
@@ -168,7 +169,7 @@ def train_and_score(train: pd.DataFrame, labels: pd.DataFrame, score: pd.DataFra
         trainer = PropensityTrainer(
             candidates=_candidates(cfg), search_sample_size=int(cfg["search_sample_size"]), cv=int(cfg["cv"]),
             rfe=bool(cfg["rfe"]), selection_sample_size=int(cfg["selection_sample_size"]),
-            random_state=int(cfg["random_state"]))
+            final_fit_max_rows=int(cfg["final_fit_max_rows"]), random_state=int(cfg["random_state"]))
         model = trainer.fit(X, y, name=target, metadata={
             "target": target, "horizon_days": int(cfg["horizon_days"]),
             "train_cutoff": t_train.isoformat(), "score_cutoff": t_score.isoformat()})

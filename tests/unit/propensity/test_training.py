@@ -116,3 +116,21 @@ def test_rejects_non_binary_labels(data):
     X, _, _, _ = data
     with pytest.raises(ValueError, match="0/1"):
         PropensityTrainer(candidates=["logistic_regression"]).fit(X, pd.Series(np.arange(len(X)) % 3))
+
+
+def test_final_fit_is_bounded_to_a_stratified_sample(data):
+    X, y, Xte, yte = data
+    n_train = int(len(y) * 0.8)  # the trainer's own validation split takes the other 20 %
+    capped = PropensityTrainer(candidates=fast_candidates("logistic_regression"), search_sample_size=2000,
+                               rfe=False, n_jobs=1, final_fit_max_rows=1500, refit_with_validation=False
+                               ).fit(X, y)
+    full = PropensityTrainer(candidates=fast_candidates("logistic_regression"), search_sample_size=2000,
+                             rfe=False, n_jobs=1, final_fit_max_rows=None, refit_with_validation=False
+                             ).fit(X, y)
+    assert capped.metrics["final_fit_rows"] == 1500
+    assert full.metrics["final_fit_rows"] == n_train
+    # a quarter of the rows still gives a model of the same quality on unseen data
+    from sklearn.metrics import roc_auc_score
+    auc = {name: roc_auc_score(yte, score_customers(m, Xte, drivers=False)["probability"])
+           for name, m in (("capped", capped), ("full", full))}
+    assert auc["capped"] > 0.6 and abs(auc["capped"] - auc["full"]) < 0.03, auc
