@@ -25,6 +25,7 @@ from python_models.segmentation.validation import (
     evaluate_gates,
     feature_tests,
     require_gates,
+    significant_feature_share,
     stability,
 )
 
@@ -183,7 +184,8 @@ def _run(features, cfg, raw, ids, preprocessor, steps) -> SegmentationRun:
                                sample_size=cfg["feature_tests"]["sample_size"],
                                alpha=cfg["feature_tests"]["alpha"], random_state=rs)
             tables["feature_tests"] = ft
-            metrics.update(significant_feature_share=float(ft["significant"].mean()),
+            metrics.update(significant_feature_share=significant_feature_share(ft),
+                           untestable_features=int(ft["anova_p"].isna().sum()),
                            mean_eta_squared=float(ft["eta_squared"].mean()))
 
     if "profiles" in steps:

@@ -161,6 +161,15 @@ def feature_tests(X, labels, *, sample_size: int | None = 100_000, alpha: float 
     return out
 
 
+def significant_feature_share(tests: pd.DataFrame) -> float:
+    """Share of the testable features (not constant over the tested rows) that differ significantly
+    across segments. A column that is the same for everyone cannot be separated by any segmentation:
+    counting it would fail the gate on data that simply lacks that behaviour (a grocery sample has
+    no web or social columns). 0.0 when no feature is testable."""
+    testable = tests["anova_p"].notna()
+    return float(tests.loc[testable, "significant"].mean()) if testable.any() else 0.0
+
+
 # gate name -> (metric key, comparator)
 GATES: dict[str, tuple[str, str]] = {
     "min_silhouette": ("silhouette", ">="),

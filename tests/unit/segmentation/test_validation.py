@@ -12,6 +12,7 @@ from python_models.segmentation import (
     require_gates,
     stability,
 )
+from python_models.segmentation.validation import significant_feature_share
 
 
 def test_stability_high_on_separable_data(blobs):
@@ -60,6 +61,9 @@ def test_feature_tests_effect_sizes():
     assert ft.loc["noise", "eta_squared"] < 0.02
     assert not ft.loc["noise", "significant"]
     assert np.isnan(ft.loc["constant", "anova_f"]) and not ft.loc["constant", "significant"]
+    # the constant column cannot be separated by any segmentation: it is left out of the share
+    assert significant_feature_share(ft.reset_index()) == pytest.approx(1 / 2)
+    assert significant_feature_share(ft.reset_index().query("feature == 'constant'")) == 0.0
 
 
 def test_gates_pass_and_fail():
