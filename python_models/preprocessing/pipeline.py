@@ -123,11 +123,18 @@ class FeaturePreprocessor(TransformerMixin, BaseEstimator):
     ``transform`` returns a float DataFrame indexed like the input with readable feature names:
     ``<col>`` (numeric / ordinal), ``<col>__missing`` (indicator), ``<col>__<category>`` and
     ``<col>__other`` (one-hot, grouped rare categories).
+
+    ``fit_max_rows``: fit the statistics (medians, scalers, categories) on a seeded sample of at most
+    that many rows (None: every row). Past a few hundred thousand rows they no longer move, and the
+    encoders' fit on object columns was a minute per model at 1M customers. Missing shares (which
+    decide the indicators) are still measured on every row.
     """
 
-    def __init__(self, config: PreprocessingConfig | dict | None = None, exclude: tuple[str, ...] = ()):
+    def __init__(self, config: PreprocessingConfig | dict | None = None, exclude: tuple[str, ...] = (),
+                 fit_max_rows: int | None = None):
         self.config = config
         self.exclude = exclude
+        self.fit_max_rows = fit_max_rows
 
     # ------------------------------------------------------------------ fit / transform
     def fit(self, X: pd.DataFrame, y=None):
@@ -143,8 +150,10 @@ class FeaturePreprocessor(TransformerMixin, BaseEstimator):
         if missing_cols:
             raise KeyError(f"columns in config but not in data: {missing_cols}")
         Xc = self._prepare(X)
-        self.n_rows_fit_ = len(Xc)
         self.missing_share_ = {c: float(Xc[c].isna().mean()) if len(Xc) else 0.0 for c in cfg.columns}
+        if self.fit_max_rows is not None and len(Xc) > self.fit_max_rows:
+            Xc = Xc.sample(n=self.fit_max_rows, random_state=0)
+        self.n_rows_fit_ = len(Xc)
         self.indicator_columns_ = [
             s.name
             for s in cfg.numeric

@@ -2,7 +2,8 @@
 
 Flow (``PropensityTrainer.fit``):
 1. hold out a stratified validation split (unless one is given);
-2. fit the preprocessing on the training rows only (median/KNN imputation, encoding, scaling);
+2. fit the preprocessing on the training rows only (median/KNN imputation, encoding, scaling; on a
+   seeded sample of ``preprocess_fit_max_rows`` when there are more);
 3. feature selection on a training sample: correlation filter for every candidate, RFE for the
    linear one;
 4. per candidate: grid / randomized search with stratified CV (ROC AUC) on a stratified subsample
@@ -170,6 +171,7 @@ class PropensityTrainer:
         n_driver_features: int = 8,
         rf_max_rows_per_tree: int = 200_000,
         final_fit_max_rows: int | None = 250_000,
+        preprocess_fit_max_rows: int | None = 200_000,
         refit_with_validation: bool | str = "auto",
         random_state: int = 0,
     ):
@@ -187,6 +189,7 @@ class PropensityTrainer:
         self.n_driver_features = n_driver_features
         self.rf_max_rows_per_tree = rf_max_rows_per_tree
         self.final_fit_max_rows = final_fit_max_rows
+        self.preprocess_fit_max_rows = preprocess_fit_max_rows
         self.refit_with_validation = refit_with_validation
         self.random_state = random_state
 
@@ -214,7 +217,7 @@ class PropensityTrainer:
                                                       random_state=rs)
         y_valid = np.asarray(y_valid).astype(int)
         input_columns = [str(c) for c in X.columns]
-        prep = FeaturePreprocessor(self.preprocessing).fit(X)
+        prep = FeaturePreprocessor(self.preprocessing, fit_max_rows=self.preprocess_fit_max_rows).fit(X)
         Xt, Xv = prep.transform(X), prep.transform(X_valid)
         timings["preprocess"] = time.perf_counter() - t
 

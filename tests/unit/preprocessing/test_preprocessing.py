@@ -148,3 +148,22 @@ def test_inferred_config(frame):
     kinds = p.describe().groupby("source_column")["kind"].first().to_dict()
     assert kinds["spend"] == "numeric" and kinds["channel"] == "onehot"
     assert not p.transform(frame).isna().any().any()
+
+
+def test_fit_on_a_bounded_sample():
+    rng = np.random.default_rng(3)
+    n = 20_000
+    X = pd.DataFrame({"amount": rng.lognormal(3, 1, n), "channel": rng.choice(["web", "app", "store"], n)})
+    X.loc[X.index[-500:], "amount"] = np.nan  # the last rows only: a sample could miss some of them
+    full = FeaturePreprocessor().fit(X)
+    sampled = FeaturePreprocessor(fit_max_rows=2_000).fit(X)
+    assert full.n_rows_fit_ == n and sampled.n_rows_fit_ == 2_000
+    # missing shares (they decide the indicators) still come from every row
+    assert sampled.missing_share_["amount"] == pytest.approx(500 / n)
+    assert "amount__missing" in sampled.transform(X).columns
+    out, ref = sampled.transform(X), full.transform(X)
+    assert list(out.columns) == list(ref.columns) and len(out) == n
+    # the sample's statistics are close to the full data's, not equal (it really is a sample)
+    diff = (out["amount"] - ref["amount"]).abs()
+    assert diff.max() > 0 and diff.median() < 0.05
+    assert np.corrcoef(out["amount"], ref["amount"])[0, 1] > 0.9999
