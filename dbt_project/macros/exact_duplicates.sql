@@ -9,8 +9,14 @@
   lineage and the check columns; unmapped columns (extra_json) are part of the record, so two
   rows that differ only there are not duplicates) and a window. Rows are duplicates only when that
   md5 matches, so a 64-bit collision cannot drop a row.
+
+  With `since` (a micro-batch, see microbatch_duplicates_since) only the duplicates among rows of
+  loads from `since` on are returned: their hashes are looked up in the whole relation (a
+  semi-join on one column, no aggregate or md5 of every row) to find the repeated ones, and those
+  candidates' older occurrences still take part in the window, so the first occurrence kept is
+  the same as in a full build.
 -#}
-{% macro exact_duplicates(relation) -%}
+{% macro exact_duplicates(relation, since=none) -%}
     select
         load_id,
         source_system,
@@ -35,12 +41,20 @@
         where candidates._row_hash in (
             select repeated._row_hash
             from {{ relation }} as repeated
+            {%- if since is not none %}
+            where repeated._row_hash in (
+                select fresh._row_hash from {{ relation }} as fresh where fresh.load_id >= {{ microbatch_quote(since) }}
+            )
+            {%- endif %}
             group by repeated._row_hash
             having count(*) > 1
         )
     ) as fingerprinted
     window by_content as (partition by content_md5 order by load_id, source_file, record_number)
     qualify row_number() over by_content > 1
+    {%- if since is not none %}
+        and load_id >= {{ microbatch_quote(since) }}
+    {%- endif %}
 {%- endmacro %}
 
 {#- The rows of a base model that passed every check, as a subquery (not a CTE: DuckDB would

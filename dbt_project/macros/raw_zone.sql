@@ -2,8 +2,9 @@
   Rows of one raw-zone entity that belong to a file the manifest marks 'loaded'.
   Crash safety: ingestion writes the parquet file first and the manifest row last, so a file
   without a 'loaded' manifest row (same load_id, source_system and source_file) is ignored.
+  `loads` (a list; none = all) keeps only those loads' files (micro-batches, microbatch_raw_loads).
 -#}
-{% macro loaded_raw_rows(entity) -%}
+{% macro loaded_raw_rows(entity, loads=none) -%}
     select raw_rows.*
     from {{ source('raw', entity) }} as raw_rows
     where exists (
@@ -15,6 +16,9 @@
             and manifest.source_system = raw_rows._source_system
             and manifest.source_file = raw_rows._source_file
     )
+    {%- if loads is not none %}
+        and {{ microbatch_in_list('raw_rows.load_id', loads) }}
+    {%- endif %}
 {%- endmacro %}
 
 

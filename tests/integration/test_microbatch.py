@@ -38,6 +38,27 @@ def _serve_even_if_gates_fail(work):
     assert result.published, result.summary()
 
 
+EVENT_BASES = ["base_web__events", "base_shop__order_lines", "base_social__interactions",
+               "base_marketing__campaign_events"]
+STAGED = [*EVENT_BASES, *(f"{b}_exact_duplicates" for b in EVENT_BASES)]
+
+
+def _tables(paths, names: list[str]) -> dict[str, pd.DataFrame]:
+    con = duckdb.connect(str(paths.build_db), read_only=True)
+    try:
+        return {t: con.sql(f"select * from {t} order by all").df() for t in names}
+    finally:
+        con.close()
+
+
+def _land_exact_duplicates(lake, stream):
+    """A web file in the batch repeating two rows of an older load and one row of the stream's own
+    file: the batch must find duplicates of older rows and of rows of the same batch."""
+    old = (lake / "landing" / "web" / "web_events_part-00001.csv").read_text().splitlines()
+    new = next(p for p in stream.files if p.name.startswith("web_events_")).read_text().splitlines()
+    (lake / "landing" / "web" / "web_events_replayed.csv").write_text("\n".join([old[0], *old[1:3], new[1]]) + "\n")
+
+
 @pytest.fixture(scope="module")
 def live(demo_published, tmp_path_factory):
     """A private copy of the published demo build (the shared one stays untouched) + two batches."""
@@ -53,15 +74,19 @@ def live(demo_published, tmp_path_factory):
         mp.setenv(name, str(value))
     _serve_even_if_gates_fail(work)
     stream = simulate_stream(work / "lake", 1500, 1, seed=1, new_people_per_minute=2.0)
+    _land_exact_duplicates(work / "lake", stream)
     first = run_micro_batch(work / "lake")
+    paths = Paths.from_env(work / "lake")
+    after_first = _tables(paths, STAGED)
     again = run_micro_batch(work / "lake", load_ids=first.load_ids)  # the same batch, replayed
+    replayed = _tables(paths, STAGED)
     nothing = run_micro_batch(work / "lake")  # nothing new landed
-    yield work, stream, first, again, nothing
+    yield work, stream, first, again, nothing, (after_first, replayed)
     mp.undo()
 
 
 def test_batch_touches_known_customers_and_logs_changes_in_the_serving_catalog(live):
-    work, stream, first, _, nothing = live
+    work, stream, first, _, nothing, _ = live
     assert set(first.entities) == {"web_events", "orders", "social_interactions"}
     assert first.touched > 50 and first.unattributed_entities == ["contacts"]
     assert "nothing" in nothing.summary()
@@ -88,7 +113,7 @@ def test_batch_touches_known_customers_and_logs_changes_in_the_serving_catalog(l
 
 
 def test_replaying_a_batch_changes_nothing(live):
-    work, _, first, again, _ = live
+    work, _, first, again, _, _ = live
     assert again.touched == first.touched and len(first.changes) > 0
     pd.testing.assert_frame_equal(again.changes, first.changes)
     store = LiveStore(work / "warehouse")
@@ -101,24 +126,30 @@ def test_replaying_a_batch_changes_nothing(live):
 ATTRIBUTED = [f"int_features__{t}_attributed" for t in ("order_lines", "web_events", "social_interactions", "campaign_events")]
 
 
-def _attributed(paths) -> dict[str, pd.DataFrame]:
-    con = duckdb.connect(str(paths.build_db), read_only=True)
-    try:
-        return {t: con.sql(f"select * from {t} order by all").df() for t in ATTRIBUTED}
-    finally:
-        con.close()
+def test_replaying_a_batch_leaves_the_staged_tables_as_they_were(live):
+    *_, (after_first, replayed) = live
+    for table, frame in after_first.items():
+        pd.testing.assert_frame_equal(replayed[table], frame, obj=table)
 
 
 def test_touched_features_and_assignments_equal_a_full_rebuild(live):
-    work, _, first, _, _ = live
+    work, _, first, _, _, _ = live
     paths = Paths.from_env(work / "lake")
-    incremental = _attributed(paths)  # what two micro-batches (one replayed) left, delete+insert
-    # full rebuild of the attributed facts and the features on the same data (identity is
-    # unchanged: no new contact resolved); without the micro-batch env var they are plain tables
-    run_dbt(["run", "--select", *ATTRIBUTED, "customer_features"], paths)
-    for table, rebuilt in _attributed(paths).items():
-        assert len(rebuilt) > 0
+    incremental = _tables(paths, [*STAGED, *ATTRIBUTED])  # what two micro-batches (one replayed) left
+    dups = incremental["base_web__events_exact_duplicates"]
+    batch_dups = dups[dups["load_id"].isin(first.load_ids)]
+    # the landed repeats: of rows of older loads, and of a row of the same batch
+    assert (~batch_dups["duplicate_of_load_id"].isin(first.load_ids)).sum() >= 2
+    assert batch_dups["duplicate_of_load_id"].isin(first.load_ids).sum() >= 1
+    # full rebuild of the event base tables, their duplicates, the attributed facts and the
+    # features on the same data (identity is unchanged: no new contact resolved); without the
+    # micro-batch env var they are plain tables
+    run_dbt(["run", "--select", *STAGED, *ATTRIBUTED, "customer_features"], paths)
+    for table, rebuilt in _tables(paths, [*STAGED, *ATTRIBUTED]).items():
+        assert len(rebuilt) > 0 or table.endswith("_duplicates")
         pd.testing.assert_frame_equal(incremental[table], rebuilt, obj=table)
+    for base in EVENT_BASES:
+        assert incremental[base]["load_id"].isin(first.load_ids).any() == (base != "base_marketing__campaign_events")
     assert incremental["int_features__web_events_attributed"]["load_id"].isin(first.load_ids).sum() > 0
     con = duckdb.connect(str(paths.build_db), read_only=True)
     try:
@@ -139,7 +170,7 @@ def test_touched_features_and_assignments_equal_a_full_rebuild(live):
 def test_a_shifted_stream_is_flagged_as_drift(live):
     from flows.microbatch_flow import run_micro_batch
 
-    work, _, first, _, _ = live
+    work, _, first, _, _, _ = live
     assert not first.full_resegmentation_due, first.drift.reasons
     # people carry more history since the personas were made more active: 12,000 shifted events
     # moved the social traffic share of the touched third of the population too little to

@@ -1,12 +1,20 @@
 -- What happened to each campaign recipient (send, open, click, conversion, unsubscribe,
 -- bounce), one row per raw record of a loaded file: trimmed, typed, checked. An empty event_id
 -- is derived from the md5 of the row's content (is_event_id_derived).
+-- In a micro-batch (env SEGMART_MICROBATCH_LOAD_IDS) incremental: a load's rows never change, so only
+-- the files of new loads are read (delete+insert on load_id; macros/microbatch.sql).
+{%- set batch_loads = env_var('SEGMART_MICROBATCH_LOAD_IDS', '') %}
+{{ config(
+    materialized=microbatch_materialization(batch_loads),
+    incremental_strategy='delete+insert',
+    unique_key='load_id',
+) }}
 {%- set content_columns = raw_entity_columns('campaign_events') %}
 
 with
 
 source as (
-    {{ loaded_raw_rows('campaign_events') }}
+    {{ loaded_raw_rows('campaign_events', microbatch_raw_loads('campaign_events', batch_loads)) }}
 ),
 
 cleaned as (

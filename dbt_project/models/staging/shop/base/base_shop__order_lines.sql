@@ -1,11 +1,19 @@
 -- Order lines from the shop sources, one row per raw record of a loaded file: trimmed, typed,
 -- checked. Amounts are DECIMAL(18,2) in `currency` (the source's default when empty).
+-- In a micro-batch (env SEGMART_MICROBATCH_LOAD_IDS) incremental: a load's rows never change, so only
+-- the files of new loads are read (delete+insert on load_id; macros/microbatch.sql).
+{%- set batch_loads = env_var('SEGMART_MICROBATCH_LOAD_IDS', '') %}
+{{ config(
+    materialized=microbatch_materialization(batch_loads),
+    incremental_strategy='delete+insert',
+    unique_key='load_id',
+) }}
 {%- set content_columns = raw_entity_columns('orders') %}
 
 with
 
 source as (
-    {{ loaded_raw_rows('orders') }}
+    {{ loaded_raw_rows('orders', microbatch_raw_loads('orders', batch_loads)) }}
 ),
 
 currencies as (

@@ -1,5 +1,13 @@
 -- The exact duplicates among the rows of base_shop__order_lines that passed their checks (see the
 -- exact_duplicates macro), found once here: the staging view, its tests and the quality marts read
 -- this small table instead of each re-aggregating the hash of every row.
-{{ config(materialized='table') }}
-{{ exact_duplicates(passed_rows('base_shop__order_lines')) }}
+-- In a micro-batch (env SEGMART_MICROBATCH_LOAD_IDS) incremental: only the rows of the new loads are
+-- looked at (their older twins too); see microbatch_duplicates_since in macros/microbatch.sql.
+{%- set batch_loads = env_var('SEGMART_MICROBATCH_LOAD_IDS', '') %}
+{{ config(
+    materialized=microbatch_materialization(batch_loads),
+    incremental_strategy='append',
+    pre_hook="{{ microbatch_forget_duplicates('base_shop__order_lines') }}",
+    post_hook="{{ microbatch_note_watermark('base_shop__order_lines') }}",
+) }}
+{{ exact_duplicates(passed_rows('base_shop__order_lines'), since=microbatch_duplicates_since('base_shop__order_lines', batch_loads)) }}

@@ -1,11 +1,19 @@
 -- Social-network interactions with the brand, one row per raw record of a loaded file:
 -- trimmed, typed, checked. Handles are lower case without '@'; platforms lower case.
+-- In a micro-batch (env SEGMART_MICROBATCH_LOAD_IDS) incremental: a load's rows never change, so only
+-- the files of new loads are read (delete+insert on load_id; macros/microbatch.sql).
+{%- set batch_loads = env_var('SEGMART_MICROBATCH_LOAD_IDS', '') %}
+{{ config(
+    materialized=microbatch_materialization(batch_loads),
+    incremental_strategy='delete+insert',
+    unique_key='load_id',
+) }}
 {%- set content_columns = raw_entity_columns('social_interactions') %}
 
 with
 
 source as (
-    {{ loaded_raw_rows('social_interactions') }}
+    {{ loaded_raw_rows('social_interactions', microbatch_raw_loads('social_interactions', batch_loads)) }}
 ),
 
 cleaned as (

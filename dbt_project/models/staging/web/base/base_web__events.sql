@@ -1,11 +1,19 @@
 -- Web-analytics events, one row per raw record of a loaded file: trimmed, typed, checked.
 -- The largest entity (tens of millions of rows): only DuckDB built-ins, no UDF, no window.
+-- In a micro-batch (env SEGMART_MICROBATCH_LOAD_IDS) incremental: a load's rows never change, so only
+-- the files of new loads are read (delete+insert on load_id; macros/microbatch.sql).
+{%- set batch_loads = env_var('SEGMART_MICROBATCH_LOAD_IDS', '') %}
+{{ config(
+    materialized=microbatch_materialization(batch_loads),
+    incremental_strategy='delete+insert',
+    unique_key='load_id',
+) }}
 {%- set content_columns = raw_entity_columns('web_events') %}
 
 with
 
 source as (
-    {{ loaded_raw_rows('web_events') }}
+    {{ loaded_raw_rows('web_events', microbatch_raw_loads('web_events', batch_loads)) }}
 ),
 
 cleaned as (
