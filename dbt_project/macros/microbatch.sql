@@ -43,10 +43,33 @@
 {%- endmacro %}
 
 {#- The staged rows a micro-batch must (re)attribute: the batch's loads (a replayed batch too)
-    and any load this table has not seen yet (one whose micro-batch failed after ingesting). -#}
-{% macro microbatch_new_rows(listed, load_id='load_id') -%}
-    ({{ microbatch_in_loads(load_id, listed) }}
-        or {{ load_id }} not in (select seen.load_id from {{ this }} as seen where seen.load_id is not null))
+    and any load of `entity` this table has not seen yet (one whose micro-batch failed after
+    ingesting). As constants (microbatch_unseen_loads): a `not in (subquery)` in the filter kept
+    DuckDB from pushing it through the staging view, which then read every staged row. -#}
+{% macro microbatch_new_rows(listed, entity, load_id='load_id') -%}
+    {{ microbatch_in_list(load_id, (microbatch_listed(listed) + microbatch_unseen_loads(entity)) | unique | sort) }}
+{%- endmacro %}
+
+{#- Loads of `entity` that the manifest marks loaded with rows and this table has not seen: a
+    failed micro-batch's, and loads whose rows all were quarantined or duplicates (they match
+    nothing). The manifest's staging table is looked up by name in this model's schema, not by
+    ref(): a ref() called only at execution time is not a declared dependency; every micro-batch
+    selection builds it first. -#}
+{% macro microbatch_unseen_loads(entity) -%}
+    {%- if not execute -%}
+        {{ return([]) }}
+    {%- endif -%}
+    {%- set manifest = adapter.get_relation(this.database, this.schema, 'stg_lake__manifest_files') -%}
+    {%- if manifest is none -%}
+        {{ exceptions.raise_compiler_error("micro-batch: no stg_lake__manifest_files in " ~ this.schema ~ "; run a full build first") }}
+    {%- endif -%}
+    {%- set unseen = run_query(
+        "select distinct manifest.load_id from " ~ manifest ~ " as manifest"
+        ~ " where manifest.status = 'loaded' and manifest.entity = " ~ microbatch_quote(entity)
+        ~ " and manifest.rows_written > 0"
+        ~ " and manifest.load_id not in (select distinct seen.load_id from " ~ this ~ " as seen"
+        ~ " where seen.load_id is not null)") -%}
+    {{ return(unseen.columns[0].values() | list) }}
 {%- endmacro %}
 
 {#- The loads an event base model reads in a micro-batch (none = every load: a full build): the
@@ -59,14 +82,7 @@
     {%- if not (listed and execute and is_incremental()) -%}
         {{ return(none) }}
     {%- endif -%}
-    {%- set loads = microbatch_listed(listed) -%}
-    {%- set unseen = run_query(
-        "select distinct manifest.load_id from " ~ ref('stg_lake__manifest_files') ~ " as manifest"
-        ~ " where manifest.status = 'loaded' and manifest.entity = " ~ microbatch_quote(entity)
-        ~ " and manifest.rows_written > 0"
-        ~ " and manifest.load_id not in (select distinct seen.load_id from " ~ this ~ " as seen)") -%}
-    {%- for row in unseen.rows %}{% do loads.append(row[0]) %}{% endfor -%}
-    {{ return(loads | unique | sort) }}
+    {{ return((microbatch_listed(listed) + microbatch_unseen_loads(entity)) | unique | sort) }}
 {%- endmacro %}
 
 {#-

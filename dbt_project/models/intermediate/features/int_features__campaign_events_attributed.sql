@@ -16,7 +16,7 @@ with
 events as (
     select * from {{ ref('stg_marketing__campaign_events') }}
     {%- if is_incremental() %}
-    where {{ microbatch_new_rows(batch_loads) }}
+    where {{ microbatch_new_rows(batch_loads, 'campaign_events') }}
     {%- endif %}
 ),
 

@@ -15,7 +15,7 @@ with
 lines as (
     select * from {{ ref('stg_shop__order_lines') }}
     {%- if is_incremental() %}
-    where {{ microbatch_new_rows(batch_loads) }}
+    where {{ microbatch_new_rows(batch_loads, 'orders') }}
     {%- endif %}
 ),
 

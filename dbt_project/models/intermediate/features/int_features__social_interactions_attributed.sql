@@ -14,10 +14,10 @@ with
 interactions as (
     select * from {{ ref('stg_social__interactions') }}
     {%- if is_incremental() %}
-    where {{ microbatch_new_rows(batch_loads) }}
+    where {{ microbatch_new_rows(batch_loads, 'social_interactions') }}
         or lower(ltrim(trim(handle), '@')) in (
             select lower(ltrim(trim(handle), '@')) from {{ ref('stg_social__interactions') }}
-            where {{ microbatch_new_rows(batch_loads) }}
+            where {{ microbatch_new_rows(batch_loads, 'social_interactions') }}
         )
     {%- endif %}
 ),

@@ -15,10 +15,10 @@ with
 events as (
     select * from {{ ref('stg_web__events') }}
     {%- if is_incremental() %}
-    where {{ microbatch_new_rows(batch_loads) }}
+    where {{ microbatch_new_rows(batch_loads, 'web_events') }}
         or anonymous_id in (
             select anonymous_id from {{ ref('stg_web__events') }}
-            where {{ microbatch_new_rows(batch_loads) }}
+            where {{ microbatch_new_rows(batch_loads, 'web_events') }}
         )
     {%- endif %}
 ),
