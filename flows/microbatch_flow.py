@@ -5,8 +5,9 @@ One batch, under the same refresh lock as the full refresh (they never write at 
 1. ingest what landed (one load);
 2. ``dbt run`` only the models on the path from the raw tables that grew (web events, orders,
    social interactions, campaign events) to ``int_microbatch__customer_features``, with
-   ``SEGMART_MICROBATCH_LOAD_IDS`` = this load: the event base tables and the identity graph's SQL
-   layer are rebuilt; the attributed facts are incremental in this mode (delete+insert of the
+   ``SEGMART_MICROBATCH_LOAD_IDS`` = this load: the event base tables read only the new loads' files
+   and their exact-duplicates tables look only at the new rows (both incremental in this mode);
+   the identity graph's SQL layer is rebuilt; the attributed facts are incremental (delete+insert of the
    batch's rows and of the older rows of the cookies and handles it saw, the only ones whose
    person a batch can change); the features of the touched customers only are computed by the
    same macro as ``customer_features``, restricted to them before aggregating. Identity
