@@ -62,7 +62,7 @@ def select_k(
     *,
     sample_size: int | None = 50_000,
     silhouette_sample: int = 5_000,
-    n_init: int = 3,
+    n_init: int = 10,
     silhouette_tolerance: float = 0.05,
     silhouette_ratio: float = 0.5,
     elbow_scale: str = "log",
@@ -153,7 +153,7 @@ class KMeansSegmenter(_CentroidMixin, ClusterMixin, BaseEstimator):
         silhouette_sample: int = 5_000,
         silhouette_tolerance: float = 0.05,
         silhouette_ratio: float = 0.5,
-        n_init: int = 3,
+        n_init: int = 10,
         batch_size: int = 8192,
         random_state: int = 0,
     ):
