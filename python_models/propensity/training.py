@@ -37,7 +37,7 @@ from sklearn.model_selection import GridSearchCV, RandomizedSearchCV, Stratified
 from sklearn.pipeline import Pipeline
 
 from python_models.preprocessing import ColumnSelector, FeaturePreprocessor
-from python_models.propensity._util import native_threads
+from python_models.propensity._util import native_threads, start_workers
 from python_models.propensity.candidates import Candidate, default_candidates
 from python_models.propensity.evaluation import (
     binary_metrics,
@@ -209,6 +209,7 @@ class PropensityTrainer:
         rs = self.random_state
         timings: dict[str, float] = {}
         t = time.perf_counter()
+        workers = start_workers(self.n_jobs)
         y = np.asarray(y).astype(int)
         if set(np.unique(y)) - {0, 1}:
             raise ValueError("labels must be 0/1")
@@ -227,6 +228,8 @@ class PropensityTrainer:
         timings["selection"] = time.perf_counter() - t
 
         Xs, ys = _stratified_sample(Xt, y, self.search_sample_size, rs)
+        if workers is not None:
+            workers.join()
         cvs = StratifiedKFold(self.cv, shuffle=True, random_state=rs)
         rows, tuned = [], {}
         for cname, cand in self._candidates().items():
