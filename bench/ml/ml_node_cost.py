@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import json
 import os
 import pstats
 import time
@@ -24,7 +25,7 @@ import psutil
 
 SEGMENTATION_VARS = {"k_range": [2, 10], "compare_candidates": ["kmeans", "dbscan", "ward"],
                      "stability_runs": 10, "embedding_sample": 1000, "random_state": 42}
-PROPENSITY_VARS = {"search_iterations": 3}  # the dbt var default; the rest are DEFAULT_CONFIG's
+PROPENSITY_VARS = {"search_iterations": 3, "cv": 2}  # the dbt var defaults; the rest are DEFAULT_CONFIG's
 
 
 def cpu_seconds() -> float:
@@ -60,9 +61,12 @@ def main() -> None:
     ap.add_argument("--lake")
     ap.add_argument("--artifacts", help="the build's artefacts dir (default: artifacts/ beside --db)")
     ap.add_argument("--profile", action="store_true")
+    ap.add_argument("--propensity-vars", type=json.loads, default=PROPENSITY_VARS,
+                    help=f"propensity settings as JSON (default {json.dumps(PROPENSITY_VARS)}, the dbt defaults)")
+    ap.add_argument("--nodes", nargs="+", choices=["segmentation", "propensity"],
+                    default=["segmentation", "propensity"], help="which nodes to run (default both)")
     a = ap.parse_args()
-    from python_models.propensity.dbt_adapter import train_and_score
-    from python_models.segmentation.dbt_adapter import config_from_vars, find_preprocessor, segment_customers
+    from python_models.segmentation.dbt_adapter import find_preprocessor
 
     con = duckdb.connect(a.db, read_only=True)
     matrix = con.sql("select * from int_features__feature_matrix").df()
@@ -73,20 +77,35 @@ def main() -> None:
     names = [c for c in matrix.columns if c != "customer_id"]
     prep = find_preprocessor(artifacts / "preprocessor", names)
 
+    if "segmentation" in a.nodes:
+        run_segmentation(matrix, features, prep, a.profile)
+    if "propensity" in a.nodes:
+        run_propensity(con, train, labels, features, a.propensity_vars, a.lake, a.profile)
+
+
+def run_segmentation(matrix, features, prep, profile: bool) -> None:
+    from python_models.segmentation.dbt_adapter import config_from_vars, segment_customers
+
     seg = measured("segmentation", lambda: segment_customers(
-        matrix, features, config_from_vars(SEGMENTATION_VARS), preprocessor=prep), a.profile)
+        matrix, features, config_from_vars(SEGMENTATION_VARS), preprocessor=prep), profile)
     print("  steps (wall s):", seg.timings)
     print("  gates:", dict(zip(seg.tables["gates"]["gate"], seg.tables["gates"]["passed"], strict=True)))
     print("  k =", seg.metrics["n_segments"], "mean bootstrap Jaccard", round(seg.metrics["mean_jaccard"], 3))
 
-    run = measured("propensity", lambda: train_and_score(train, labels, features, PROPENSITY_VARS), a.profile)
+
+def run_propensity(con, train, labels, features, settings: dict, lake: str | None, profile: bool) -> None:
+    from python_models.propensity.dbt_adapter import train_and_score
+
+    run = measured("propensity", lambda: train_and_score(train, labels, features, settings), profile)
     for target, m in run.models.items():
         print(f"  {target}: {m.algorithm}, validation ROC AUC {m.metrics['validation']['roc_auc']:.4f}, "
               f"steps (wall s) {m.metrics['timings_seconds']}")
-    if a.lake:
+        print(m.tables["candidates"][["candidate", "cv_auc", "validation_auc", "search_seconds", "chosen"]]
+              .to_string(index=False, float_format="%.4f"))
+    if lake:
         from sklearn.metrics import roc_auc_score
 
-        gt = Path(a.lake) / "ground_truth"
+        gt = Path(lake) / "ground_truth"
         person = con.sql(f"""
             with votes as (
                 select c.customer_id, r.person_id, count(*) as n
