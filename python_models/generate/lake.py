@@ -447,10 +447,11 @@ reads this folder: only evaluation code does. Landing files are described by `..
 {persona_rows}
 
 Full parameters: `python_models/generate/personas.py`. Personas differ in what the pipeline observes
-(order frequency and basket, channel and category mix, device, traffic source, social platform,
-e-mail response, recency), and are active enough that over 18 months almost every person of a
+(age band, area, order frequency and basket, channel and category mix, device, traffic source,
+social platform, e-mail response, recency), each in several at once, so that segmentation can
+recover them (adjusted Rand index about 0.86 on 10,000 people); they are active enough that over 18 months almost every person of a
 buying persona has an order and most have an attributable web visit; `occasional_browser` people
-mostly browse (few orders) and `lapsed` people stop buying and visiting part-way through.
+mostly browse (about one in twenty orders) and `lapsed` people stop buying and visiting part-way through.
 
 ## Campaigns and the A/B design
 

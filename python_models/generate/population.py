@@ -184,16 +184,16 @@ def simulate_people(rng: np.random.Generator, world: World, first_idx: int, n: i
     has_platform = rng.random((n, len(PLATFORMS))) < presence
     handles = _handles(rng, world, idx, first_tok, last_tok, has_platform)
     consent = rng.random(n) < persona_param("consent_rate")[persona]
-    device_w = _gamma_rows(rng, persona_matrix("device_mix", DEVICES)[persona] * 12)
+    device_w = _gamma_rows(rng, persona_matrix("device_mix", DEVICES)[persona] * 30)
     conc = persona_param("category_concentration")[persona][:, None]
     cat_pref = _gamma_rows(rng, persona_matrix("category_mix", CATEGORIES)[persona] * conc)
     shape = persona_param("order_shape")[persona]
     order_mult = rng.gamma(shape, 1 / shape)
     # person-to-person spread around the persona's rates: wide enough that people differ, narrow
     # enough that a persona's behaviour still shows in 18 months of data
-    web_mult = rng.gamma(4.0, 0.25, n)
-    social_mult = rng.gamma(3.0, 1 / 3.0, n)
-    spend_mult = rng.lognormal(0, 0.25, n)
+    web_mult = rng.gamma(12.0, 1 / 12.0, n)
+    social_mult = rng.gamma(10.0, 1 / 10.0, n)
+    spend_mult = rng.lognormal(0, 0.2, n)
     lapse_day = np.full(n, np.inf)
     for pi, p in enumerate(PERSONA_LIST):
         if p.lapses:
