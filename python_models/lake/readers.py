@@ -75,6 +75,13 @@ def _text_header(path: Path, spec: SourceSpec) -> list[str]:
     if not any(header):
         raise FileRejected("the header line is empty")
     dupes = sorted({h for h in header if header.count(h) > 1})
+    if dupes and any(looks_like_data(h) for h in header):
+        # a record in place of the header often repeats a value (two empty fields); naming the
+        # repeats would send the reader after duplicate columns and print a person's data
+        raise FileRejected(
+            f"the first line holds e-mails, numbers or dates and repeats values, so the file seems to "
+            f"have no header line (expected a header with {sorted(set(spec.columns.values()))})"
+        )
     if dupes:
         raise FileRejected(f"the header repeats column names {dupes}; each column needs its own name")
     if len(header) == 1 and spec.delimiter not in first[0]:

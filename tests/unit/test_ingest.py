@@ -133,14 +133,17 @@ def test_missing_optional_column_loads_empty_and_is_reported(tmp_path):
         (b"id;name;mail;born\n1;Ann;a@x.org;\n", ",", "utf-8", "looks ';'-delimited"),
         ("id,name,mail,born\n1,Hélène,h@x.org,\n".encode("latin-1"), ",", "utf-8", "set 'encoding:'"),
         (b"id,id,mail,born\n1,2,a@x.org,\n", ",", "utf-8", "repeats column names"),
+        # a record in place of the header, with two empty fields: a missing header, not repeated names
+        (b"7,,ann@x.org,\n8,Bo,bo@x.org,\n", ",", "utf-8", "seems to have no header line"),
     ],
-    ids=["empty", "required-missing", "wrong-delimiter", "not-utf8", "duplicate-header"],
+    ids=["empty", "required-missing", "wrong-delimiter", "not-utf8", "duplicate-header", "record-as-header"],
 )
 def test_unreadable_files_are_rejected_with_a_clear_reason(tmp_path, content, delimiter, encoding, expected):
     lake = make_lake(tmp_path, {"a.csv": content}, delimiter=delimiter, encoding=encoding)
     (outcome,) = ingest(lake).files
     assert outcome.status == "rejected"
     assert expected in outcome.message
+    assert "ann@" not in outcome.message  # a person's data never reaches the manifest or logs
     assert raw_rows(lake) == []
     (manifest_row,) = parquet_rows(lake, "_manifest")
     assert manifest_row["status"] == "rejected" and expected in manifest_row["message"]
