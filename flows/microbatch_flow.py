@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from flows import prefect_env
@@ -58,7 +59,15 @@ from python_models.publishing import Warehouse  # noqa: E402
 from python_models.publishing.catalog import switch_to, write_catalog  # noqa: E402
 from python_models.publishing.live import ASSIGNMENTS, CHANGES, LiveStore  # noqa: E402
 from python_models.segmentation.assignment import PublishedSegments  # noqa: E402
-from python_models.segmentation.drift import detect_drift, drift_features  # noqa: E402
+from python_models.segmentation.drift import (  # noqa: E402
+    ReferenceBins,
+    drift_config,
+    drift_features,
+    drift_report,
+    far_distance_of,
+    psi_table_from_counts,
+    replaced_counts,
+)
 
 EVENT_ENTITIES = ("web_events", "orders", "social_interactions", "campaign_events")
 FEATURES_MODEL = "int_microbatch__customer_features"
@@ -162,10 +171,11 @@ def _published(warehouse: Warehouse) -> tuple[str, Path]:
     return version_id, warehouse.version_dir(version_id)
 
 
-def _read_parquet(path: Path) -> pd.DataFrame:
+def _read_parquet(path: Path, columns: list[str] | None = None) -> pd.DataFrame:
     con = duckdb.connect()
     try:
-        return con.sql(f"select * from read_parquet('{path}')").df()
+        select = ", ".join(f'"{c}"' for c in columns) if columns else "*"
+        return con.sql(f"select {select} from read_parquet('{path}')").df()
     finally:
         con.close()
 
@@ -210,23 +220,60 @@ def reassign(features: pd.DataFrame, touched: pd.DataFrame, warehouse: Warehouse
     return version_id, assigned, changes
 
 
+@dataclass
+class _DriftReference:
+    """A served version's population binned once per process: a version's files never change, and
+    re-reading and re-binning a million customers was most of a batch's drift time."""
+
+    bins: ReferenceBins
+    customers: pd.Index  # customer_features' rows, in the order of codes
+    codes: np.ndarray
+    distances: pd.Series  # published distance to the centroid, by customer
+    far_distance: float
+
+
+_DRIFT_REFERENCES: dict[tuple[str, int], _DriftReference] = {}
+
+
+def _drift_reference(version_dir: Path, cfg: dict) -> _DriftReference:
+    key = (str(version_dir), int(cfg["bins"]))
+    if key not in _DRIFT_REFERENCES:
+        features = _read_parquet(version_dir / "tables" / "customer_features.parquet")
+        members = _read_parquet(version_dir / "tables" / "segment_membership.parquet",
+                                ["customer_id", "distance_to_centroid"])
+        bins = ReferenceBins.fit(features, drift_features(features), cfg["bins"])
+        distances = members.set_index("customer_id")["distance_to_centroid"].astype(float)
+        _DRIFT_REFERENCES.clear()  # one served version at a time: keep memory flat over a long loop
+        _DRIFT_REFERENCES[key] = _DriftReference(bins, pd.Index(features["customer_id"]), bins.codes(features),
+                                                 distances, far_distance_of(distances.to_numpy(), cfg))
+    return _DRIFT_REFERENCES[key]
+
+
 def measure_drift(version_dir: Path, store: LiveStore, version_id: str, settings: dict | None):
-    """The served population with every live reassignment on top, against the served version."""
-    ref_features = _read_parquet(version_dir / "tables" / "customer_features.parquet")
-    ref_members = _read_parquet(version_dir / "tables" / "segment_membership.parquet")
+    """The served population with every live reassignment on top, against the served version. The
+    live customers' reference rows are taken out of the published counts and their live rows put
+    in, which equals binning the whole current population (tests/unit/segmentation/test_drift.py)."""
+    cfg = drift_config(settings)
+    ref = _drift_reference(version_dir, cfg)
     live_features = store.latest("live_customer_features", version_id, order="assigned_at_utc")
     live_assign = store.latest(ASSIGNMENTS, version_id)
-    current = ref_features
-    distances = ref_members.set_index("customer_id")["distance_to_centroid"]
+    counts, n_current = ref.bins.counts, ref.bins.n
     if not live_features.empty:
-        cols = list(ref_features.columns)
-        current = pd.concat([ref_features[~ref_features["customer_id"].isin(live_features["customer_id"])],
-                             live_features[cols]], ignore_index=True)
+        replaced = ref.customers.get_indexer(live_features["customer_id"])
+        replaced = replaced[replaced >= 0]
+        counts = replaced_counts(ref.bins, ref.codes[replaced], live_features)
+        n_current = ref.bins.n - len(replaced) + len(live_features)
+    d = ref.distances.to_numpy()
+    n_far, n_finite, n_customers = (int((d > ref.far_distance).sum()), int(np.isfinite(d).sum()), len(d))
     if not live_assign.empty:
-        distances = pd.concat([distances[~distances.index.isin(live_assign["customer_id"])],
-                               live_assign.set_index("customer_id")["distance_to_centroid"]])
-    return detect_drift(ref_features, current, ref_members["distance_to_centroid"], distances.to_numpy(),
-                        settings, features=drift_features(ref_features))
+        old = ref.distances.reindex(ref.distances.index.intersection(live_assign["customer_id"])).to_numpy()
+        new = live_assign["distance_to_centroid"].to_numpy(dtype=float)
+        n_far += int((new > ref.far_distance).sum()) - int((old > ref.far_distance).sum())
+        n_finite += int(np.isfinite(new).sum()) - int(np.isfinite(old).sum())
+        n_customers += len(new) - len(old)
+    far_share = n_far / n_finite if n_finite else 0.0
+    table = psi_table_from_counts(ref.bins, counts, n_current, cfg)
+    return drift_report(table, far_share, ref.far_distance, n_customers, cfg)
 
 
 def _serve(warehouse: Warehouse, version_id: str) -> None:

@@ -45,27 +45,83 @@ def drift_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     return {**DEFAULT_DRIFT_CONFIG, **overrides}
 
 
-def _numeric_bins(ref: pd.Series, cur: pd.Series, bins: int) -> tuple[np.ndarray, np.ndarray]:
-    r, c = ref.to_numpy(dtype=float), cur.to_numpy(dtype=float)
-    finite = r[np.isfinite(r)]
-    edges = np.unique(np.quantile(finite, np.linspace(0, 1, bins + 1)[1:-1])) if finite.size else np.array([])
-
-    def shares(x: np.ndarray) -> np.ndarray:
-        ok = np.isfinite(x)
-        counts = np.bincount(np.searchsorted(edges, x[ok], side="right"), minlength=len(edges) + 1)
-        return np.append(counts, (~ok).sum()).astype(float)  # last bin: missing
-
-    return shares(r), shares(c)
+def _numeric_values(values: pd.Series) -> np.ndarray:
+    return values.to_numpy(dtype=float)
 
 
-def _categorical_bins(ref: pd.Series, cur: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    r = ref.astype(object).where(ref.notna(), MISSING).astype(str)
-    c = cur.astype(object).where(cur.notna(), MISSING).astype(str)
-    cats = sorted(set(r))
-    c = c.where(c.isin(cats), OTHER)
-    keys = [*cats, OTHER]
-    return (r.value_counts().reindex(keys, fill_value=0).to_numpy(dtype=float),
-            c.value_counts().reindex(keys, fill_value=0).to_numpy(dtype=float))
+def _text_keys(values: pd.Series) -> tuple[np.ndarray, list[str]]:
+    """Each value's category as text (missing values are MISSING), as codes into a list of keys.
+    Factorising first keeps the Python work to the distinct values: converting a million Arrow
+    strings to objects one by one was most of a batch's drift time at 1M customers."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    keys = [MISSING if pd.isna(u) else str(u) for u in uniques]
+    return np.where(codes < 0, len(keys), codes), [*keys, MISSING]
+
+
+@dataclass
+class ReferenceBins:
+    """The published distribution binned once: per feature its kind, its bins (deciles of a numeric
+    feature plus a missing bin; its categories plus OTHER otherwise) and the reference counts.
+    Counts are additive, so a population that differs from the reference in a few rows is counted
+    from those rows alone (:func:`replaced_counts`)."""
+
+    features: list[str]
+    kinds: dict[str, str]
+    edges: dict[str, np.ndarray]
+    categories: dict[str, list[str]]
+    counts: dict[str, np.ndarray]
+    n: int
+
+    @classmethod
+    def fit(cls, reference: pd.DataFrame, features: list[str], bins: int) -> ReferenceBins:
+        kinds, edges, categories = {}, {}, {}
+        for f in features:
+            ref = reference[f]
+            if pd.api.types.is_numeric_dtype(ref) and not pd.api.types.is_bool_dtype(ref):
+                kinds[f] = "numeric"
+                r = _numeric_values(ref)
+                finite = r[np.isfinite(r)]
+                edges[f] = (np.unique(np.quantile(finite, np.linspace(0, 1, bins + 1)[1:-1]))
+                            if finite.size else np.array([]))
+            else:
+                kinds[f] = "categorical"
+                _, keys = _text_keys(ref)
+                categories[f] = sorted(set(keys[:-1]))
+        out = cls(list(features), kinds, edges, categories, {}, int(len(reference)))
+        out.counts = out.count(out.codes(reference))
+        return out
+
+    def n_bins(self, feature: str) -> int:
+        if self.kinds[feature] == "numeric":
+            return len(self.edges[feature]) + 2  # the bins between the edges, then missing
+        return len(self.categories[feature]) + 1  # the categories, then OTHER
+
+    def codes(self, frame: pd.DataFrame) -> np.ndarray:
+        """Each row's bin per feature (rows x features)."""
+        out = np.empty((len(frame), len(self.features)), dtype=np.int32)
+        for j, f in enumerate(self.features):
+            if self.kinds[f] == "numeric":
+                x, e = _numeric_values(frame[f]), self.edges[f]
+                ok = np.isfinite(x)
+                out[:, j] = np.where(ok, np.searchsorted(e, np.where(ok, x, 0.0), side="right"), len(e) + 1)
+            else:
+                cats = self.categories[f]
+                position = {c: i for i, c in enumerate(cats)}
+                codes, keys = _text_keys(frame[f])
+                lookup = np.array([position.get(k, len(cats)) for k in keys], dtype=np.int32)
+                out[:, j] = lookup[codes]
+        return out
+
+    def count(self, codes: np.ndarray) -> dict[str, np.ndarray]:
+        return {f: np.bincount(codes[:, j], minlength=self.n_bins(f)).astype(float)
+                for j, f in enumerate(self.features)}
+
+
+def replaced_counts(bins: ReferenceBins, removed_codes: np.ndarray, added: pd.DataFrame) -> dict[str, np.ndarray]:
+    """Counts of the reference population with some rows taken out (their bin codes) and others
+    put in: the same counts as binning the whole new population."""
+    removed, put = bins.count(removed_codes), bins.count(bins.codes(added))
+    return {f: bins.counts[f] - removed[f] + put[f] for f in bins.features}
 
 
 def psi(ref_counts: np.ndarray, cur_counts: np.ndarray) -> float:
@@ -94,16 +150,20 @@ def psi_table(reference: pd.DataFrame, current: pd.DataFrame, features: list[str
     missing = [f for f in features if f not in current.columns]
     if missing:
         raise ValueError(f"current features lack {missing}: the live features and the published version disagree")
+    bins = ReferenceBins.fit(reference, features, cfg["bins"])
+    return psi_table_from_counts(bins, bins.count(bins.codes(current)), len(current), cfg)
+
+
+def psi_table_from_counts(bins: ReferenceBins, current_counts: dict[str, np.ndarray], n_current: int,
+                          config: dict[str, Any] | None = None) -> pd.DataFrame:
+    cfg = drift_config(config)
     rows = []
-    for f in features:
-        ref, cur = reference[f], current[f]
-        numeric = pd.api.types.is_numeric_dtype(ref) and not pd.api.types.is_bool_dtype(ref)
-        counts = _numeric_bins(ref, cur, cfg["bins"]) if numeric else _categorical_bins(ref, cur)
-        value = psi(*counts)
-        rows.append({"feature": f, "kind": "numeric" if numeric else "categorical", "psi": value,
+    for f in bins.features:
+        value = psi(bins.counts[f], current_counts[f])
+        rows.append({"feature": f, "kind": bins.kinds[f], "psi": value,
                      "threshold": float(cfg["psi_threshold"]),
                      "drifted": bool(np.isfinite(value) and value > cfg["psi_threshold"]),
-                     "n_reference": int(len(ref)), "n_current": int(len(cur))})
+                     "n_reference": bins.n, "n_current": int(n_current)})
     return pd.DataFrame(rows, columns=["feature", "kind", "psi", "threshold", "drifted", "n_reference",
                                        "n_current"])
 
@@ -152,13 +212,24 @@ def detect_drift(reference_features: pd.DataFrame, current_features: pd.DataFram
     cfg = drift_config(config)
     table = psi_table(reference_features, current_features, features, cfg)
     ref_d = np.asarray(reference_distances, dtype=float)
-    ref_d = ref_d[np.isfinite(ref_d)]
     cur_d = np.asarray(current_distances, dtype=float)
+    far_distance = far_distance_of(ref_d, cfg)
+    cur_d = cur_d[np.isfinite(cur_d)]
+    far_share = float(np.mean(cur_d > far_distance)) if cur_d.size else 0.0
+    return drift_report(table, far_share, far_distance, int(len(np.asarray(current_distances))), cfg)
+
+
+def far_distance_of(reference_distances: np.ndarray, config: dict[str, Any]) -> float:
+    ref_d = reference_distances[np.isfinite(reference_distances)]
     if ref_d.size == 0:
         raise ValueError("the published membership has no distances to centroids: nothing to compare with")
-    far_distance = float(np.quantile(ref_d, cfg["far_quantile"]))
-    far_share = float(np.mean(cur_d[np.isfinite(cur_d)] > far_distance)) if np.isfinite(cur_d).any() else 0.0
-    report = DriftReport(table, far_share, far_distance, int(len(cur_d)), cfg)
+    return float(np.quantile(ref_d, config["far_quantile"]))
+
+
+def drift_report(table: pd.DataFrame, far_share: float, far_distance: float, n_customers: int,
+                 config: dict[str, Any]) -> DriftReport:
+    cfg = drift_config(config)
+    report = DriftReport(table, far_share, far_distance, n_customers, cfg)
     if report.n_drifted >= cfg["min_drifted_features"]:
         report.reasons.append(f"{report.n_drifted} features drifted (PSI > {cfg['psi_threshold']:g})")
     if far_share > cfg["max_far_share"]:

@@ -4,7 +4,17 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from python_models.segmentation.drift import detect_drift, drift_config, psi, psi_table
+from python_models.segmentation.drift import (
+    MISSING,
+    ReferenceBins,
+    detect_drift,
+    drift_config,
+    drift_features,
+    psi,
+    psi_table,
+    psi_table_from_counts,
+    replaced_counts,
+)
 
 
 def _population(n, rng, shift=0.0):
@@ -60,3 +70,58 @@ def test_config_is_checked():
     assert drift_config({"psi_threshold": 0.1})["psi_threshold"] == 0.1
     with pytest.raises(ValueError, match="unknown drift settings"):
         drift_config({"psi": 0.1})
+
+
+def _with_replacements(rng, ref, n_replaced, n_new):
+    """A current population: ref with some customers' rows replaced by shifted ones, plus new customers."""
+    shifted = _population(n_replaced + n_new, rng, shift=0.5)
+    shifted["customer_id"] = list(rng.choice(ref["customer_id"], n_replaced, replace=False)) + \
+        [f"new{i}" for i in range(n_new)]
+    shifted.loc[: n_replaced // 4, "preferred_device"] = None  # missing and
+    shifted.loc[n_replaced // 4: n_replaced // 3, "preferred_device"] = "watch"  # unseen categories too
+    current = pd.concat([ref[~ref["customer_id"].isin(shifted["customer_id"])], shifted], ignore_index=True)
+    return shifted, current
+
+
+def _psi_by_definition(ref: pd.Series, cur: pd.Series) -> float:
+    """The docstring's PSI, row by row: deciles of the reference plus a missing bin for numbers, the
+    reference's categories as text plus one bin for anything else."""
+    if pd.api.types.is_numeric_dtype(ref) and not pd.api.types.is_bool_dtype(ref):
+        r, c = ref.to_numpy(dtype=float), cur.to_numpy(dtype=float)
+        edges = np.unique(np.quantile(r[np.isfinite(r)], np.linspace(0, 1, 11)[1:-1]))
+        keys_r = [int(np.searchsorted(edges, v, side="right")) if np.isfinite(v) else "missing" for v in r]
+        keys_c = [int(np.searchsorted(edges, v, side="right")) if np.isfinite(v) else "missing" for v in c]
+    else:
+        keys_r = [MISSING if pd.isna(v) else str(v) for v in ref]
+        keys_c = [k if k in set(keys_r) else "other" for k in (MISSING if pd.isna(v) else str(v) for v in cur)]
+    bins = sorted(set(keys_r) | set(keys_c), key=str)
+    p = np.array([keys_r.count(b) for b in bins], float)
+    q = np.array([keys_c.count(b) for b in bins], float)
+    return psi(p, q)
+
+
+def test_counts_of_replaced_rows_equal_binning_the_whole_population():
+    rng = np.random.default_rng(3)
+    ref = _population(4000, rng)
+    ref["preferred_device"] = ref["preferred_device"].astype("string[pyarrow]")  # as DuckDB hands them over
+    ref["is_active"] = pd.array(rng.random(4000) < 0.3, dtype="boolean")
+    shifted, current = _with_replacements(rng, ref, 600, 150)
+    shifted["is_active"] = pd.array([True] * len(shifted), dtype="boolean")
+    current = pd.concat([ref[~ref["customer_id"].isin(shifted["customer_id"])], shifted], ignore_index=True)
+    features = drift_features(ref)
+    bins = ReferenceBins.fit(ref, features, 10)
+    positions = pd.Index(ref["customer_id"]).get_indexer(shifted["customer_id"])
+    counts = replaced_counts(bins, bins.codes(ref)[positions[positions >= 0]], shifted)
+    incremental = psi_table_from_counts(bins, counts, len(current))
+    whole = psi_table(ref, current, features)
+    pd.testing.assert_frame_equal(incremental, whole)
+    for f in features:
+        assert incremental.set_index("feature").loc[f, "psi"] == pytest.approx(_psi_by_definition(ref[f], current[f])), f
+    moved = incremental.set_index("feature")["psi"]
+    assert (moved.drop("campaign_open_rate") > 0.01).all()  # the replacement did move the shifted features
+    # a value the reference never had (and a missing one, which it had none of) is counted as OTHER
+    device = bins.codes(shifted)[:, features.index("preferred_device")]
+    other = len(bins.categories["preferred_device"])
+    assert MISSING not in bins.categories["preferred_device"]
+    assert (device[shifted["preferred_device"].isna().to_numpy() | (shifted["preferred_device"] == "watch").to_numpy()]
+            == other).all()
