@@ -41,7 +41,10 @@ def _serve_even_if_gates_fail(work):
 
 EVENT_BASES = ["base_web__events", "base_shop__order_lines", "base_social__interactions",
                "base_marketing__campaign_events"]
-STAGED = [*EVENT_BASES, *(f"{b}_exact_duplicates" for b in EVENT_BASES)]
+# the identity graph's event summaries are incremental too; the graph on top is rebuilt from them
+IDENTITY = ["int_identity__web_logins", "int_identity__social_handles", "int_identity__identifier_candidates",
+            "int_identity__identifier_customers"]
+STAGED = [*EVENT_BASES, *(f"{b}_exact_duplicates" for b in EVENT_BASES), *IDENTITY]
 
 
 def _tables(paths, names: list[str]) -> dict[str, pd.DataFrame]:
@@ -158,8 +161,8 @@ def test_touched_features_and_assignments_equal_a_full_rebuild(live):
     assert (~batch_dups["duplicate_of_load_id"].isin(first.load_ids)).sum() >= 2
     assert batch_dups["duplicate_of_load_id"].isin(first.load_ids).sum() >= 1
     assert (dups["load_id"] == interrupted).sum() == 2  # caught up by the next batch
-    # full rebuild of the event base tables, their duplicates, the attributed facts and the
-    # features on the same data (identity is unchanged: no new contact resolved); without the
+    # full rebuild of the event base tables, their duplicates, the identity graph's event summaries
+    # and the graph, the attributed facts and the features on the same data (identity is unchanged: no new contact resolved); without the
     # micro-batch env var they are plain tables
     run_dbt(["run", "--select", *STAGED, *ATTRIBUTED, "customer_features"], paths)
     for table, rebuilt in _tables(paths, [*STAGED, *ATTRIBUTED]).items():
@@ -167,6 +170,8 @@ def test_touched_features_and_assignments_equal_a_full_rebuild(live):
         pd.testing.assert_frame_equal(incremental[table], rebuilt, obj=table)
     for base in EVENT_BASES:
         assert incremental[base]["load_id"].isin(first.load_ids).any() == (base != "base_marketing__campaign_events")
+    for summary in IDENTITY[:2]:  # the batch's logins and handles were counted, not only older loads'
+        assert incremental[summary]["load_id"].isin(first.load_ids).any(), summary
     assert incremental["int_features__web_events_attributed"]["load_id"].isin(first.load_ids).sum() > 0
     con = duckdb.connect(str(paths.build_db), read_only=True)
     try:

@@ -13,12 +13,14 @@ contacts as (
     select * from {{ ref('int_identity__contacts') }}
 ),
 
-web_events as (
-    select * from {{ ref('stg_web__events') }}
+-- the events reduced per load (incremental in a micro-batch): summing their counts equals
+-- counting the events
+web_logins as (
+    select * from {{ ref('int_identity__web_logins') }}
 ),
 
-social as (
-    select * from {{ ref('stg_social__interactions') }}
+social_seen as (
+    select * from {{ ref('int_identity__social_handles') }}
 ),
 
 contact_people as (
@@ -53,11 +55,10 @@ web_accounts as (
         'web_user_id' as identifier_type,
         w.user_id as identifier_value,
         cc.customer_id,
-        count(*) as n_observations
-    from web_events as w
+        sum(w.n_events) as n_observations
+    from web_logins as w
     inner join contact_customers as cc
         on cc.source_system = '{{ account_system }}' and cc.source_record_id = w.user_id
-    where w.user_id is not null
     group by all
 ),
 
@@ -67,21 +68,17 @@ web_cookies as (
         'web_anonymous_id' as identifier_type,
         w.anonymous_id as identifier_value,
         cc.customer_id,
-        count(*) as n_observations
-    from web_events as w
+        sum(w.n_events) as n_observations
+    from web_logins as w
     inner join contact_customers as cc
         on cc.source_system = '{{ account_system }}' and cc.source_record_id = w.user_id
-    where w.anonymous_id is not null and w.user_id is not null
+    where w.anonymous_id is not null
     group by all
 ),
 
 social_handles as (
-    select distinct
-        lower(platform) as platform,
-        lower(ltrim(trim(handle), '@')) as handle,
-        lower(trim(email)) as email
-    from social
-    where handle is not null
+    select distinct platform, handle, email
+    from social_seen
 ),
 
 social_by_handle as (
