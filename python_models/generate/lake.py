@@ -449,7 +449,7 @@ reads this folder: only evaluation code does. Landing files are described by `..
 Full parameters: `python_models/generate/personas.py`. Personas differ in what the pipeline observes
 (age band, area, order frequency and basket, channel and category mix, device, traffic source,
 social platform, e-mail response, recency), each in several at once, so that segmentation can
-recover them (adjusted Rand index about 0.86 on 10,000 people); they are active enough that over 18 months almost every person of a
+recover them (adjusted Rand index 0.86-0.87 on 10,000 people); they are active enough that over 18 months almost every person of a
 buying persona has an order and most have an attributable web visit; `occasional_browser` people
 mostly browse (about one in twenty orders) and `lapsed` people stop buying and visiting part-way through.
 
