@@ -54,8 +54,11 @@ def _text_keys(values: pd.Series) -> tuple[np.ndarray, list[str]]:
     Factorising first keeps the Python work to the distinct values: converting a million Arrow
     strings to objects one by one was most of a batch's drift time at 1M customers."""
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    keys = [MISSING if pd.isna(u) else str(u) for u in uniques]
-    return np.where(codes < 0, len(keys), codes), [*keys, MISSING]
+    keys = [str(u) for u in uniques]
+    if (codes < 0).any():
+        codes = np.where(codes < 0, len(keys), codes)
+        keys.append(MISSING)
+    return codes, keys
 
 
 @dataclass
@@ -85,8 +88,7 @@ class ReferenceBins:
                             if finite.size else np.array([]))
             else:
                 kinds[f] = "categorical"
-                _, keys = _text_keys(ref)
-                categories[f] = sorted(set(keys[:-1]))
+                categories[f] = sorted(set(_text_keys(ref)[1]))  # missing values are a category too
         out = cls(list(features), kinds, edges, categories, {}, int(len(reference)))
         out.counts = out.count(out.codes(reference))
         return out

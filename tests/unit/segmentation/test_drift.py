@@ -72,15 +72,14 @@ def test_config_is_checked():
         drift_config({"psi": 0.1})
 
 
-def _with_replacements(rng, ref, n_replaced, n_new):
-    """A current population: ref with some customers' rows replaced by shifted ones, plus new customers."""
+def _replacements(rng, ref, n_replaced, n_new):
+    """Shifted rows for some of ref's customers, plus new customers."""
     shifted = _population(n_replaced + n_new, rng, shift=0.5)
     shifted["customer_id"] = list(rng.choice(ref["customer_id"], n_replaced, replace=False)) + \
         [f"new{i}" for i in range(n_new)]
     shifted.loc[: n_replaced // 4, "preferred_device"] = None  # missing and
     shifted.loc[n_replaced // 4: n_replaced // 3, "preferred_device"] = "watch"  # unseen categories too
-    current = pd.concat([ref[~ref["customer_id"].isin(shifted["customer_id"])], shifted], ignore_index=True)
-    return shifted, current
+    return shifted
 
 
 def _psi_by_definition(ref: pd.Series, cur: pd.Series) -> float:
@@ -105,8 +104,12 @@ def test_counts_of_replaced_rows_equal_binning_the_whole_population():
     ref = _population(4000, rng)
     ref["preferred_device"] = ref["preferred_device"].astype("string[pyarrow]")  # as DuckDB hands them over
     ref["is_active"] = pd.array(rng.random(4000) < 0.3, dtype="boolean")
-    shifted, current = _with_replacements(rng, ref, 600, 150)
+    # a category the reference itself leaves missing: missing keeps its own bin, apart from unseen values
+    ref["platform"] = pd.array(rng.choice(["ig", "fb", None], 4000, p=[0.5, 0.3, 0.2]), dtype="string[pyarrow]")
+    shifted = _replacements(rng, ref, 600, 150)
     shifted["is_active"] = pd.array([True] * len(shifted), dtype="boolean")
+    shifted["platform"] = pd.array(rng.choice(["ig", "tiktok", None], len(shifted), p=[0.3, 0.4, 0.3]),
+                                   dtype="string[pyarrow]")
     current = pd.concat([ref[~ref["customer_id"].isin(shifted["customer_id"])], shifted], ignore_index=True)
     features = drift_features(ref)
     bins = ReferenceBins.fit(ref, features, 10)
@@ -122,6 +125,6 @@ def test_counts_of_replaced_rows_equal_binning_the_whole_population():
     # a value the reference never had (and a missing one, which it had none of) is counted as OTHER
     device = bins.codes(shifted)[:, features.index("preferred_device")]
     other = len(bins.categories["preferred_device"])
-    assert MISSING not in bins.categories["preferred_device"]
+    assert MISSING not in bins.categories["preferred_device"] and MISSING in bins.categories["platform"]
     assert (device[shifted["preferred_device"].isna().to_numpy() | (shifted["preferred_device"] == "watch").to_numpy()]
             == other).all()
