@@ -58,6 +58,12 @@ def _bom_tolerant(encoding: str) -> str:
     return "utf-8-sig" if encoding.lower().replace("_", "-") in ("utf-8", "utf8") else encoding
 
 
+def _no_header_line(spec: SourceSpec, evidence: str) -> FileRejected:
+    """A person's record where the header should be: say so without quoting it."""
+    return FileRejected(f"{evidence}, so the file seems to have no header line "
+                        f"(expected a header with {sorted(set(spec.columns.values()))})")
+
+
 def _text_header(path: Path, spec: SourceSpec) -> list[str]:
     try:
         with path.open("r", encoding=_bom_tolerant(spec.encoding), newline="") as fh:
@@ -78,10 +84,7 @@ def _text_header(path: Path, spec: SourceSpec) -> list[str]:
     if dupes and any(looks_like_data(h) for h in header):
         # a record in place of the header often repeats a value (two empty fields); naming the
         # repeats would send the reader after duplicate columns and print a person's data
-        raise FileRejected(
-            f"the first line holds e-mails, numbers or dates and repeats values, so the file seems to "
-            f"have no header line (expected a header with {sorted(set(spec.columns.values()))})"
-        )
+        raise _no_header_line(spec, "the first line holds e-mails, numbers or dates and repeats values")
     if dupes:
         raise FileRejected(f"the header repeats column names {dupes}; each column needs its own name")
     if len(header) == 1 and spec.delimiter not in first[0]:
@@ -107,11 +110,8 @@ def _plan(spec: SourceSpec, header: list[str]) -> tuple[list[str], list[str]]:
     if fatal:
         if any(looks_like_data(h) for h in header):
             # quoting this "header" would print a person's record into logs and the manifest
-            raise FileRejected(
-                f"required column(s) missing from the file: {', '.join(fatal)}; its first line holds "
-                f"e-mails, numbers or dates, so the file seems to have no header line (expected a header "
-                f"with {sorted(set(spec.columns.values()))})"
-            )
+            raise _no_header_line(spec, f"required column(s) missing from the file: {', '.join(fatal)}; "
+                                        "its first line holds e-mails, numbers or dates")
         raise FileRejected(
             f"required column(s) missing from the file: {', '.join(fatal)}; file columns are {header}"
         )
