@@ -162,8 +162,8 @@ def test_touched_features_and_assignments_equal_a_full_rebuild(live):
     assert batch_dups["duplicate_of_load_id"].isin(first.load_ids).sum() >= 1
     assert (dups["load_id"] == interrupted).sum() == 2  # caught up by the next batch
     # full rebuild of the event base tables, their duplicates, the identity graph's event summaries
-    # and the graph, the attributed facts and the features on the same data (identity is unchanged: no new contact resolved); without the
-    # micro-batch env var they are plain tables
+    # and the graph, the attributed facts and the features on the same data (identity is unchanged:
+    # no new contact resolved); without the micro-batch env var they are plain tables
     run_dbt(["run", "--select", *STAGED, *ATTRIBUTED, "customer_features"], paths)
     for table, rebuilt in _tables(paths, [*STAGED, *ATTRIBUTED]).items():
         assert len(rebuilt) > 0 or table.endswith("_duplicates")
