@@ -167,3 +167,22 @@ def test_fit_on_a_bounded_sample():
     diff = (out["amount"] - ref["amount"]).abs()
     assert diff.max() > 0 and diff.median() < 0.05
     assert np.corrcoef(out["amount"], ref["amount"])[0, 1] > 0.9999
+
+
+def test_transform_in_chunks_equals_one_pass(frame):
+    p = FeaturePreprocessor({**CFG, "numeric": {**CFG["numeric"], "score": {"impute": "knn", "scale": "minmax"}}}
+                            ).fit(frame)
+    one = p.transform(frame)
+    p.transform_chunk_rows = 37  # does not divide 400: the last chunk is short
+    chunked = p.transform(frame.iloc[::-1])
+    assert list(chunked.index) == list(frame.index[::-1])
+    assert np.array_equal(chunked.loc[frame.index].to_numpy(), one.to_numpy(), equal_nan=True)
+    assert p.transform(frame.iloc[0:0]).shape == (0, one.shape[1])
+
+
+def test_missing_share_counts_what_the_transform_imputes():
+    X = pd.DataFrame({"amount": ["1.5", "n/a", None, "4"], "channel": ["web", None, "app", "web"]})
+    p = FeaturePreprocessor({"numeric": ["amount"], "categorical": ["channel"]}).fit(X)
+    # "n/a" in a numeric column becomes missing too, so it is counted (and gets the indicator)
+    assert p.missing_share_ == {"amount": 0.5, "channel": 0.25}
+    assert p.transform(X)["amount__missing"].tolist() == [0.0, 1.0, 1.0, 0.0]
