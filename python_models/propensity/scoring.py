@@ -68,32 +68,43 @@ def _pd_contributions(model: PropensityModel, M: pd.DataFrame) -> tuple[np.ndarr
 
 def score_customers(model: PropensityModel, X: pd.DataFrame, ids=None, *, n_drivers: int = 3,
                     drivers: bool = True, driver_method: str = "auto",
-                    occlusion_max_rows: int = 200_000) -> pd.DataFrame:
-    """customer_id, probability, decile, predicted (at the model threshold), driver_i, driver_i_effect."""
+                    occlusion_max_rows: int = 200_000, chunk_rows: int = 100_000) -> pd.DataFrame:
+    """customer_id, probability, decile, predicted (at the model threshold), driver_i, driver_i_effect.
+
+    Rows are encoded and scored ``chunk_rows`` at a time (deciles over all of them): the encoded
+    matrix of a million customers was the largest thing propensity held."""
+    if driver_method not in ("auto", "occlusion", "partial_dependence"):
+        raise ValueError("driver_method must be auto, occlusion or partial_dependence")
+    if driver_method == "auto":
+        driver_method = "occlusion" if len(X) <= occlusion_max_rows else "partial_dependence"
+    step = max(1, int(chunk_rows))
     with native_threads(len(X)):
-        return _score(model, X, ids, n_drivers, drivers, driver_method, occlusion_max_rows)
+        parts = [_score(model, X.iloc[s : s + step], n_drivers if drivers else 0, driver_method)
+                 for s in range(0, max(len(X), 1), step)]
+    out = pd.concat(parts, ignore_index=True)
+    p = out["probability"].to_numpy()
+    out.insert(0, "customer_id", np.asarray(X.index if ids is None else ids))
+    out.insert(2, "decile", deciles(p))
+    out["model_version"] = model.version
+    return out
 
 
-def _score(model, X, ids, n_drivers, drivers, driver_method, occlusion_max_rows) -> pd.DataFrame:
+def _score(model: PropensityModel, X: pd.DataFrame, n_drivers: int, driver_method: str) -> pd.DataFrame:
     M = model.model_matrix(X)
     est = model.pipeline[-1]
     p = est.predict_proba(M)[:, 1]
-    ids = np.asarray(X.index if ids is None else ids)
-    out = pd.DataFrame({"customer_id": ids, "probability": p, "decile": deciles(p),
-                        "predicted": (p >= model.threshold).astype(np.int8)})
-    if drivers and n_drivers > 0:
+    out = pd.DataFrame({"probability": p, "predicted": (p >= model.threshold).astype(np.int8)})
+    if n_drivers > 0:
         inner = est.estimator_ if isinstance(est, BalancedClassifier) else est
         if hasattr(inner, "coef_") and not isinstance(est, BalancedClassifier):
             contrib, names = _linear_contributions(model, M)
             method = "log_odds_contribution"
-        elif driver_method == "occlusion" or (driver_method == "auto" and len(M) <= occlusion_max_rows):
+        elif driver_method == "occlusion":
             contrib, names = _occlusion_contributions(model, M, p)
             method = "occlusion_probability_change"
-        elif driver_method in ("auto", "partial_dependence"):
+        else:
             contrib, names = _pd_contributions(model, M)
             method = "partial_dependence_probability_change"
-        else:
-            raise ValueError("driver_method must be auto, occlusion or partial_dependence")
         k = min(n_drivers, contrib.shape[1])
         top = np.argsort(-contrib, axis=1)[:, :k]
         names_arr = np.asarray(names, dtype=object)
@@ -101,5 +112,4 @@ def _score(model, X, ids, n_drivers, drivers, driver_method, occlusion_max_rows)
             out[f"driver_{i + 1}"] = names_arr[top[:, i]]
             out[f"driver_{i + 1}_effect"] = np.take_along_axis(contrib, top[:, i : i + 1], axis=1)[:, 0]
         out["driver_method"] = method
-    out["model_version"] = model.version
     return out

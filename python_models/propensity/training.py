@@ -3,7 +3,9 @@
 Flow (``PropensityTrainer.fit``):
 1. hold out a stratified validation split (unless one is given);
 2. fit the preprocessing on the training rows only (median/KNN imputation, encoding, scaling; on a
-   seeded sample of ``preprocess_fit_max_rows`` when there are more);
+   seeded sample of ``preprocess_fit_max_rows`` when there are more); transform the validation split
+   and the training rows the later steps read (a stratified sample of ``final_fit_max_rows`` when
+   there are more; the selection and search samples are drawn from it);
 3. feature selection on a training sample: correlation filter for every candidate, RFE for the
    linear one;
 4. per candidate: grid / randomized search with stratified CV (ROC AUC) on a stratified subsample
@@ -218,7 +220,12 @@ class PropensityTrainer:
                                                       random_state=rs)
         y_valid = np.asarray(y_valid).astype(int)
         input_columns = [str(c) for c in X.columns]
+        n_train, y_all = len(y), y
         prep = FeaturePreprocessor(self.preprocessing, fit_max_rows=self.preprocess_fit_max_rows).fit(X)
+        # Every later step reads at most final_fit_max_rows training rows (the final fit's sample,
+        # which the selection and search samples are drawn from), so only those are transformed:
+        # at 1M customers the encoded copy of every training row was gigabytes nobody read.
+        X, y = _stratified_sample(X, y, self.final_fit_max_rows, rs)
         Xt, Xv = prep.transform(X), prep.transform(X_valid)
         timings["preprocess"] = time.perf_counter() - t
 
@@ -286,8 +293,8 @@ class PropensityTrainer:
         with native_threads(len(y_valid)):
             pv = est.predict_proba(Xv[feats])[:, 1]
         thr = choose_threshold(y_valid, pv)
-        metrics = {"validation": binary_metrics(y_valid, pv, thr), "n_train": int(len(y)),
-                   "train_positive_rate": float(y.mean())}
+        metrics = {"validation": binary_metrics(y_valid, pv, thr), "n_train": int(n_train),
+                   "train_positive_rate": float(y_all.mean())}
         with native_threads(min(len(y_valid), self.importance_sample)):
             imp = feature_importances(est, Xv[feats], y_valid, sample_size=self.importance_sample,
                                       random_state=rs)
@@ -295,7 +302,7 @@ class PropensityTrainer:
         metrics["final_fit_rows"] = int(len(yf))
         refit = self.refit_with_validation
         if refit == "auto":  # worth it on small data; on large data 20% more rows changes little
-            refit = len(y) < 200_000
+            refit = n_train < 200_000
         if refit:
             t = time.perf_counter()
             Xr, yr = _stratified_sample(pd.concat([Xt[feats], Xv[feats]]), np.concatenate([y, y_valid]),

@@ -133,3 +133,21 @@ def test_a_run_without_any_model_still_gives_typed_tables(data):
         out = ad.output_table(r, name)
         assert out.empty and "target" in out.columns and len(out.columns) > 3, name
     assert not ad.output_table(r, "gates")["passed"].any()
+
+
+def test_top_drivers_are_json_lists_of_the_rounded_effects():
+    rng = np.random.default_rng(4)
+    n = 2_000
+    names = np.array(["monetary_total", 'odd "name"', "channel__web"], dtype=object)
+    scored = pd.DataFrame({**{f"driver_{i}": names[rng.integers(0, 3, n)] for i in (1, 2)},
+                           **{f"driver_{i}_effect": rng.normal(0, 0.05, n) for i in (1, 2)}})
+    scored.loc[0, "driver_1_effect"] = 1e-05
+    scored.loc[1, "driver_2_effect"] = -1e-07  # rounds to -0
+    scored.loc[2, "driver_1_effect"] = np.nan
+    got = [json.loads(s) for s in ad._drivers_json(scored, 3)]
+    for r in range(n):
+        want = [{"feature": scored.loc[r, f"driver_{i}"],
+                 "effect": None if r == 2 and i == 1 else round(float(scored.loc[r, f"driver_{i}_effect"]), 5)}
+                for i in (1, 2)]
+        assert got[r] == want, r
+    assert ad._drivers_json(scored[["driver_1"]], 3) == ["[]"] * n

@@ -134,3 +134,16 @@ def test_final_fit_is_bounded_to_a_stratified_sample(data):
     auc = {name: roc_auc_score(yte, score_customers(m, Xte, drivers=False)["probability"])
            for name, m in (("capped", capped), ("full", full))}
     assert auc["capped"] > 0.6 and abs(auc["capped"] - auc["full"]) < 0.03, auc
+
+
+@pytest.mark.parametrize("candidate,method", [("logistic_regression", "auto"),
+                                              ("hist_gradient_boosting", "occlusion"),
+                                              ("hist_gradient_boosting", "partial_dependence")])
+def test_scoring_in_chunks_equals_one_pass(data, candidate, method):
+    X, y, Xte, _ = data
+    m = PropensityTrainer(candidates=fast_candidates(candidate), search_sample_size=2000, rfe=False,
+                          n_jobs=1).fit(X, y)
+    one = score_customers(m, Xte, driver_method=method)
+    chunked = score_customers(m, Xte, driver_method=method, chunk_rows=333)
+    pd.testing.assert_frame_equal(chunked, one)
+    assert one["decile"].value_counts().sort_index().tolist() == [len(Xte) // 10] * 10
