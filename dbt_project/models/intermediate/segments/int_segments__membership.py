@@ -13,7 +13,8 @@ from python_models.segmentation.dbt_adapter import (
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    matrix = dbt.ref("int_features__feature_matrix").df()
+    # in customer_id order, which the adapter sorts by anyway: a sorted matrix is not copied again
+    matrix = dbt.ref("int_features__feature_matrix").order("customer_id").df()
     features = dbt.ref("customer_features").df()
     config = config_from_vars(dbt.config.get("segmentation_settings"))
     names = [c for c in matrix.columns if c != "customer_id"]
