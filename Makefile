@@ -34,4 +34,5 @@ bench: install
 	$(BIN)/python bench/pipeline_bench.py --people 10000 100000 1000000
 
 clean:
-	rm -rf lake warehouse dbt_project/target dbt_project/logs
+	rm -rf lake dbt_project/target dbt_project/logs
+	find warehouse -mindepth 1 -maxdepth 1 ! -name .gitkeep -exec rm -rf {} +
