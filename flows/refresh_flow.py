@@ -43,10 +43,16 @@ class RefreshResult:
     publish: PublishResult | None = None
 
 
+# dbt unit tests check the SQL against fixed inputs, not the data: `make test` runs them (the
+# integration suite's full build), a refresh only builds and runs the data tests, as dbt advises
+# for production runs.
+REFRESH_EXCLUDE = ["--exclude-resource-type", "unit_test"]
+
+
 # No retries: a failing model or test is a bug or bad data, and retrying would only hide it.
 @task(name="dbt-build")
 def dbt_build(lake_dir: str, select: list[str] | None = None, dbt_vars: dict | None = None) -> DbtRun:
-    args = ["build"] + (["--select", *select] if select else [])
+    args = ["build", *REFRESH_EXCLUDE] + (["--select", *select] if select else [])
     if dbt_vars:
         args += ["--vars", json.dumps(dbt_vars)]
     run = run_dbt(args, Paths.from_env(lake_dir))

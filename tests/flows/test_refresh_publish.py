@@ -56,6 +56,10 @@ def test_refresh_publishes_every_tagged_mart_and_serves_it(refreshed):
         build.close()
         serving.close()
     assert set(first.seconds) == {"ingest", "dbt_build", "publish", "report"}
+    # a refresh runs the data tests but not dbt's unit tests (the integration build does, see
+    # tests/integration/test_dbt_unit_tests.py)
+    kinds = {n.resource_type for n in first.dbt.nodes}
+    assert "test" in kinds and "model" in kinds and "unit_test" not in kinds
     # the refresh leaves the version's HTML report beside it, with its charts drawn
     from python_models.reporting.report import report_path
 

@@ -103,3 +103,14 @@ def test_web_events_are_in_utc_within_the_demo_period(demo):
     # the demo runs 18 months from 2025-01-01 (Paris time, so UTC may start the evening before)
     assert datetime(2024, 12, 31, 22) <= first < datetime(2025, 1, 8)
     assert datetime(2026, 6, 1) <= last < datetime(2026, 7, 1, 2)
+
+
+def test_the_full_build_runs_every_dbt_unit_test(demo_build):
+    """Refreshes leave dbt's unit tests out (flows/refresh_flow.py); this build is where they run."""
+    import json
+
+    manifest = json.loads((demo_build.paths.warehouse_dir / "target" / "manifest.json").read_text())
+    declared = {uid for uid in manifest["unit_tests"]}
+    ran = {n.unique_id: n.status for n in demo_build.run.nodes if n.resource_type == "unit_test"}
+    assert declared and set(ran) == declared
+    assert set(ran.values()) == {"pass"}
