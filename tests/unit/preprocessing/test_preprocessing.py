@@ -186,3 +186,70 @@ def test_missing_share_counts_what_the_transform_imputes():
     # "n/a" in a numeric column becomes missing too, so it is counted (and gets the indicator)
     assert p.missing_share_ == {"amount": 0.5, "channel": 0.25}
     assert p.transform(X)["amount__missing"].tolist() == [0.0, 1.0, 1.0, 0.0]
+
+
+def _mixed_frame(n: int, seed: int) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    df = pd.DataFrame({
+        "spend": rng.lognormal(3, 1, n),
+        "visits": rng.poisson(4, n).astype(float),
+        "score": rng.normal(0, 1, n),
+        "debt": rng.normal(-5, 3, n),  # negative values: log1p clips them
+        "active": rng.random(n) < 0.3,
+        "channel": rng.choice(["email", "web", "store", "fax"], n, p=[0.5, 0.4, 0.095, 0.005]),
+        "age_band": rng.choice(["18-24", "25-34", "35-44"], n),
+        "region": rng.choice(["north", "south"], n),
+    })
+    df.loc[::5, "spend"] = np.nan
+    df.loc[::9, "score"] = np.nan
+    df.loc[::7, "channel"] = None
+    df.loc[::11, "region"] = None
+    return df
+
+
+MIXED = {
+    "numeric": {"spend": {"impute": "knn", "scale": "none"}, "visits": {"log1p": True, "scale": "standard"},
+                "score": {"scale": "minmax", "indicator": True}, "debt": {"log1p": True, "scale": "minmax"},
+                "active": {}},
+    "categorical": {"channel": {"encode": "onehot", "min_frequency": 0.02},
+                    "age_band": {"encode": "ordinal", "order": ["18-24", "25-34"]},
+                    "region": {"impute": "most_frequent"}},
+}
+
+
+@pytest.mark.parametrize("config", [MIXED, CFG, None])
+def test_whole_column_plan_gives_the_pipelines_numbers(config):
+    train, new = _mixed_frame(600, 5), _mixed_frame(300, 6)
+    new.loc[::13, "channel"] = "telex"  # unseen: all zeros
+    new.loc[::17, "age_band"] = "65+"  # unseen by the declared order: the missing code
+    new.loc[::19, "region"] = "east"
+    if config is CFG:
+        train, new = train[["spend", "visits", "score", "channel", "age_band"]], new[
+            ["spend", "visits", "score", "channel", "age_band"]]
+    p = FeaturePreprocessor(config).fit(train)
+    assert p.fast_plan() is not None
+    for frame in (train, new):
+        reference = np.asarray(p.pipeline_.transform(p._prepare(frame)), dtype=np.float64)
+        assert np.array_equal(p.transform(frame).to_numpy(), reference, equal_nan=True)
+
+
+def test_without_a_plan_the_pipeline_transforms(monkeypatch, frame):
+    import python_models.preprocessing.pipeline as pipeline_module
+
+    fast = FeaturePreprocessor(CFG).fit(frame)
+    assert fast.fast_plan() is not None  # compiled on first use, so before the patch
+    monkeypatch.setattr(pipeline_module, "compile_plan", lambda pipeline: None)
+    slow = FeaturePreprocessor(CFG).fit(frame)
+    assert slow.fast_plan() is None
+    pd.testing.assert_frame_equal(slow.transform(frame), fast.transform(frame))
+
+
+def test_a_preprocessor_saved_before_plans_compiles_one(frame, tmp_path):
+    p = FeaturePreprocessor(CFG).fit(frame)
+    expected = p.transform(frame)
+    del p.fast_plan_  # as persisted by an earlier version
+    p.save(tmp_path)
+    q = load_preprocessor(tmp_path)
+    assert "fast_plan_" not in q.__dict__
+    pd.testing.assert_frame_equal(q.transform(frame), expected)
+    assert q.fast_plan() is not None
