@@ -109,8 +109,8 @@ def test_the_full_build_runs_every_dbt_unit_test(demo_build):
     """Refreshes leave dbt's unit tests out (flows/refresh_flow.py); this build is where they run."""
     import json
 
-    manifest = json.loads((demo_build.paths.warehouse_dir / "target" / "manifest.json").read_text())
-    declared = {uid for uid in manifest["unit_tests"]}
-    ran = {n.unique_id: n.status for n in demo_build.run.nodes if n.resource_type == "unit_test"}
+    manifest = json.loads((demo_build.target / "manifest.json").read_text())
+    declared = set(manifest["unit_tests"])
+    ran = {n.unique_id: n.status for n in demo_build.dbt.nodes if n.resource_type == "unit_test"}
     assert declared and set(ran) == declared
     assert set(ran.values()) == {"pass"}
