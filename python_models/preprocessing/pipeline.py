@@ -52,6 +52,13 @@ def slug(value: Any) -> str:
     return s or "blank"
 
 
+def _numeric_values(s: pd.Series) -> np.ndarray:
+    """A numeric column as float64; booleans as 0/1, values that are not numbers as NaN."""
+    if pd.api.types.is_bool_dtype(s):
+        s = s.astype("float64")
+    return pd.to_numeric(s, errors="coerce").astype("float64").to_numpy()
+
+
 def _indicator_name(col: str) -> str:
     return f"missingindicator_{col}"
 
@@ -150,8 +157,11 @@ class FeaturePreprocessor(TransformerMixin, BaseEstimator):
         missing_cols = [c for c in cfg.columns if c not in X.columns]
         if missing_cols:
             raise KeyError(f"columns in config but not in data: {missing_cols}")
-        numeric = {s.name for s in cfg.numeric}
-        self.missing_share_ = {c: self._missing_share(X[c], c in numeric) for c in cfg.columns}
+        # what _prepare turns into NaN, measured on every row without preparing them all
+        self.missing_share_ = {
+            **{s.name: float(np.isnan(_numeric_values(X[s.name])).mean()) if len(X) else 0.0 for s in cfg.numeric},
+            **{s.name: float(X[s.name].isna().mean()) if len(X) else 0.0 for s in cfg.categorical},
+        }
         # sample before _prepare: its object copies of every categorical column cost gigabytes at 1M rows
         if self.fit_max_rows is not None and len(X) > self.fit_max_rows:
             X = X.sample(n=self.fit_max_rows, random_state=0)
@@ -195,23 +205,11 @@ class FeaturePreprocessor(TransformerMixin, BaseEstimator):
         check_is_fitted(self, "pipeline_")
         return np.asarray(self.feature_names_, dtype=object)
 
-    @staticmethod
-    def _missing_share(s: pd.Series, numeric: bool) -> float:
-        """Share of values ``_prepare`` turns into NaN, without preparing the whole column."""
-        if not len(s):
-            return 0.0
-        if numeric and not (pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s)):
-            s = pd.to_numeric(s, errors="coerce")
-        return float(s.isna().mean())
-
     def _prepare(self, X: pd.DataFrame) -> pd.DataFrame:
         cfg = self.config_
         cols: dict[str, Any] = {}
         for spec in cfg.numeric:
-            s = X[spec.name]
-            if pd.api.types.is_bool_dtype(s):
-                s = s.astype("float64")
-            cols[spec.name] = pd.to_numeric(s, errors="coerce").astype("float64").to_numpy()
+            cols[spec.name] = _numeric_values(X[spec.name])
         for spec in cfg.categorical:
             s = X[spec.name]
             if pd.api.types.is_float_dtype(s):
