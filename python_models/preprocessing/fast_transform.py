@@ -143,9 +143,10 @@ def _numeric(name: str, cols: list[str], fitted: Any, stage1: ColumnTransformer,
     return NumericOp(column, fill, knn, position, log1p, scale)
 
 
-def _categorical(name: str, cols: list[str], fitted: Any, stage1: ColumnTransformer, width: int) -> CategoryOp:
+def _categorical(name: str, cols: list[str], fitted: Any, stage1: ColumnTransformer, sources: dict,
+                 width: int) -> CategoryOp:
     column = cols[0]
-    fill = _imputed_value(stage1.named_transformers_[f"impute_{name.split('_', 1)[1]}"])
+    fill = _imputed_value(stage1.named_transformers_[sources[column][0]])
     cats = tuple(fitted.categories_[0])
     if any(not isinstance(c, str) for c in cats) or not isinstance(fill, str):
         raise UnsupportedStep(f"{name}: non-text categories")
@@ -173,7 +174,7 @@ def compile_plan(pipeline: Pipeline) -> TransformPlan | None:
     try:
         stage1: ColumnTransformer = pipeline.named_steps["impute"]
         stage2: ColumnTransformer = pipeline.named_steps["encode"]
-        sources: dict[str, tuple[str, int]] = {}
+        sources: dict[str, tuple[str, int]] = {}  # column -> (stage-1 step that imputes it, its position there)
         knn: dict[str, tuple[ScaledKNNImputer, list[str]]] = {}
         indicators: set[str] = set()
         for name, fitted, cols in stage1.transformers_:
@@ -208,7 +209,7 @@ def compile_plan(pipeline: Pipeline) -> TransformPlan | None:
                     raise UnsupportedStep(f"{name}: no indicator for {column}")
                 ops.append((where, IndicatorOp(column)))
             elif kind == "cat":
-                ops.append((where, _categorical(name, list(cols), fitted, stage1, width)))
+                ops.append((where, _categorical(name, list(cols), fitted, stage1, sources, width)))
             else:
                 raise UnsupportedStep(f"{name}: {type(fitted).__name__}")
         width = max((w.stop for w, _ in ops), default=0)
