@@ -28,11 +28,10 @@ import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
+from ml_node_cost import PROPENSITY_VARS, SEGMENTATION_VARS  # noqa: E402 - the dbt defaults, one copy
+
 TABLES = ["int_features__feature_matrix", "customer_features", "int_features__customer_features_training",
           "int_propensity__labels"]
-SEGMENTATION_VARS = {"k_range": [2, 10], "compare_candidates": ["kmeans", "dbscan", "ward"],
-                     "stability_runs": 10, "embedding_sample": 1000, "random_state": 42}
-PROPENSITY_VARS = {"search_iterations": 3, "cv": 2}  # the dbt var defaults; the rest are DEFAULT_CONFIG's
 
 
 def replicate(src: Path, dst: Path, times: int) -> None:
